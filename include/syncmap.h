@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsyncmap - durable memory-mapped files with MAP_SYNC, or an honest
+ * msync fallback.
+ *
+ * Every function that can fail returns 0 (or a non-negative value) on
+ * success and a negative errno on failure.  The library never prints,
+ * aborts or exits; it reports through the optional log callback and
+ * through the per-thread "last cause" and "last advice" of the calling
+ * thread.
+ */
+#ifndef SYNCMAP_H
+#define SYNCMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SYNCMAP_VERSION_MAJOR 0
+#define SYNCMAP_VERSION_MINOR 1
+#define SYNCMAP_VERSION_MICRO 0
+
+/* Opaque handles. */
+struct syncmap;
+struct syncmap_batch;
+struct syncmap_probe;
+
+/**
+ * enum syncmap_granularity - the smallest unit a persist acts on
+ * @SYNCMAP_GRAN_BYTE: the persistence domain includes the CPU caches
+ *	(eADR); a store fence makes any byte durable.
+ * @SYNCMAP_GRAN_CACHE_LINE: MAP_SYNC mapping; cache lines are written
+ *	back with clwb/clflushopt/clflush followed by a fence.
+ * @SYNCMAP_GRAN_PAGE: ordinary shared mapping; persisting takes msync or
+ *	fdatasync and acts on whole pages.
+ */
+enum syncmap_granularity {
+	SYNCMAP_GRAN_BYTE = 0,
+	SYNCMAP_GRAN_CACHE_LINE = 1,
+	SYNCMAP_GRAN_PAGE = 2,
+};
+
+/**
+ * enum syncmap_flush - the instruction that writes a cache line back
+ * @SYNCMAP_FLUSH_NONE: no write-back is done (page path, or byte
+ *	granularity where a fence suffices).
+ * @SYNCMAP_FLUSH_CLFLUSH: CLFLUSH, ordered, evicts the line.
+ * @SYNCMAP_FLUSH_CLFLUSHOPT: CLFLUSHOPT, needs a fence, evicts the line.
+ * @SYNCMAP_FLUSH_CLWB: CLWB, needs a fence, may keep the line cached.
+ */
+enum syncmap_flush {
+	SYNCMAP_FLUSH_NONE = 0,
+	SYNCMAP_FLUSH_CLFLUSH = 1,
+	SYNCMAP_FLUSH_CLFLUSHOPT = 2,
+	SYNCMAP_FLUSH_CLWB = 3,
+};
+
+/**
+ * enum syncmap_cause - why a mapping did not get the fastest path
+ *
+ * syncmap_cause_name() gives each a stable identifier string.
+ */
+enum syncmap_cause {
+	SYNCMAP_CAUSE_NONE = 0,		/* "none": nothing is missing */
+	SYNCMAP_CAUSE_KERNEL_TOO_OLD,	/* "kernel_too_old": EINVAL, < 4.15 */
+	SYNCMAP_CAUSE_NOT_DAX,		/* "not_dax": EOPNOTSUPP, no detail */
+	SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED, /* "fs_not_dax_mounted" */
+	SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET, /* "inode_dax_flag_unset" */
+	SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE, /* "fs_not_dax_capable" */
+	SYNCMAP_CAUSE_DEVICE_NOT_DAX,	/* "device_not_dax" */
+	SYNCMAP_CAUSE_NAMESPACE_RAW,	/* "namespace_raw_mode" */
+	SYNCMAP_CAUSE_NOT_SYNCHRONOUS,	/* "device_not_synchronous" */
+	SYNCMAP_CAUSE_FORBIDDEN,	/* "map_sync_forbidden" */
+	SYNCMAP_CAUSE_FORCED_BY_ENV,	/* "forced_by_environment" */
+	SYNCMAP_CAUSE_READ_ONLY,	/* "read_only" */
+	SYNCMAP_CAUSE_NO_FLUSH_INSN,	/* "cpu_cannot_flush" */
+	SYNCMAP_CAUSE_NO_NVDIMM_BUS,	/* "no_nvdimm_bus" */
+	SYNCMAP_CAUSE_ERROR,		/* "error": a call failed, see advice */
+	SYNCMAP_CAUSE_MAX_
+};
+
+/* Flags of syncmap_open() and syncmap_open_fd(). */
+#define SYNCMAP_CREATE		(1U << 0) /* create the file if missing */
+#define SYNCMAP_EXCL		(1U << 1) /* with CREATE: fail if it exists */
+#define SYNCMAP_RDONLY		(1U << 2) /* map read-only */
+#define SYNCMAP_REQUIRE_SYNC	(1U << 3) /* fail instead of falling back */
+#define SYNCMAP_FORBID_SYNC	(1U << 4) /* never use MAP_SYNC */
+#define SYNCMAP_PREALLOC	(1U << 5) /* allocate the file's blocks */
+#define SYNCMAP_PREFAULT	(1U << 6) /* fault the whole mapping in */
+#define SYNCMAP_NOFOLLOW	(1U << 7) /* refuse a symbolic link */
+#define SYNCMAP_RESIZE		(1U << 8) /* set the size exactly (may shrink) */
+#define SYNCMAP_OPEN_VALID_	((1U << 9) - 1)
+
+/* Flags of syncmap_memcpy() and syncmap_memset(). */
+#define SYNCMAP_COPY_NODRAIN	(1U << 0) /* leave the final fence to the caller */
+#define SYNCMAP_COPY_VALID_	((1U << 1) - 1)
+
+/* Flags of syncmap_probe_format(). */
+#define SYNCMAP_PROBE_JSON	(1U << 0) /* one JSON object, no newline */
+#define SYNCMAP_PROBE_VALID_	((1U << 1) - 1)
+
+/* Log levels, as in syslog(3). */
+#define SYNCMAP_LOG_ERR		3
+#define SYNCMAP_LOG_WARNING	4
+#define SYNCMAP_LOG_NOTICE	5
+#define SYNCMAP_LOG_INFO	6
+#define SYNCMAP_LOG_DEBUG	7
+
+/**
+ * typedef syncmap_log_fn - a log sink
+ * @arg: the pointer given to syncmap_set_log()
+ * @level: one of SYNCMAP_LOG_*
+ * @msg: one line of text without a trailing newline
+ */
+typedef void (*syncmap_log_fn)(void *arg, int level, const char *msg);
+
+/**
+ * syncmap_set_log() - route the library's messages to a callback
+ * @fn: the callback, or NULL to drop messages
+ * @arg: passed through to @fn
+ * @max_level: messages above this level are not delivered; the
+ *	SYNCMAP_LOG_LEVEL environment variable overrides it
+ */
+void syncmap_set_log(syncmap_log_fn fn, void *arg, int max_level);
+
+/**
+ * syncmap_version() - the library's version string, "MAJOR.MINOR.MICRO"
+ */
+const char *syncmap_version(void);
+
+/**
+ * syncmap_open() - open (and maybe create) a file and map it durably
+ * @path: a regular file or a device DAX character device
+ * @flags: SYNCMAP_* open flags
+ * @mode: permissions for a created file; 0 means 0600
+ * @size: bytes to map; 0 maps the whole current file.  A larger size
+ *	extends the file; with SYNCMAP_RESIZE the file is set to @size.
+ * @out: receives the mapping
+ *
+ * Return: 0, or a negative errno.  On failure nothing is left behind and
+ * syncmap_last_cause()/syncmap_last_advice() explain it.
+ */
+int syncmap_open(const char *path, unsigned flags, mode_t mode,
+		 uint64_t size, struct syncmap **out);
+
+/**
+ * syncmap_open_fd() - map part of an already open file durably
+ * @fd: the file; the mapping keeps its own duplicate of it
+ * @offset: file offset of the mapping, a multiple of the page size (of
+ *	the device alignment for device DAX)
+ * @length: bytes to map; 0 maps from @offset to the end of the file
+ * @flags: SYNCMAP_* open flags (CREATE, EXCL and NOFOLLOW are invalid)
+ * @out: receives the mapping
+ */
+int syncmap_open_fd(int fd, uint64_t offset, uint64_t length, unsigned flags,
+		    struct syncmap **out);
+
+/**
+ * syncmap_close() - unmap and release a mapping
+ * @m: the mapping, may be NULL
+ *
+ * Return: 0, or a negative errno from munmap or close; the mapping is
+ * released in every case.
+ */
+int syncmap_close(struct syncmap *m);
+
+/* What a mapping is, and how it persists. */
+void *syncmap_addr(const struct syncmap *m);
+size_t syncmap_length(const struct syncmap *m);
+enum syncmap_granularity syncmap_granularity(const struct syncmap *m);
+bool syncmap_is_sync(const struct syncmap *m);
+enum syncmap_flush syncmap_flush_method(const struct syncmap *m);
+enum syncmap_cause syncmap_cause(const struct syncmap *m);
+const char *syncmap_advice(const struct syncmap *m);
+
+/* Stable identifiers for the enums above ("cache_line", "clwb", ...). */
+const char *syncmap_granularity_name(enum syncmap_granularity g);
+const char *syncmap_flush_name(enum syncmap_flush f);
+const char *syncmap_cause_name(enum syncmap_cause c);
+
+/* Why the calling thread's last failed call failed. */
+enum syncmap_cause syncmap_last_cause(void);
+const char *syncmap_last_advice(void);
+
+/**
+ * syncmap_persist() - make [@addr, @addr + @len) durable
+ *
+ * Return: 0; -EINVAL if the range is not inside the mapping; -EBADF on a
+ * read-only mapping; on the page path any msync error (-EIO, -ENOMEM...).
+ */
+int syncmap_persist(struct syncmap *m, const void *addr, size_t len);
+
+/**
+ * syncmap_flush() - start writing a range back, without waiting for it
+ *
+ * Any number of syncmap_flush() calls followed by one syncmap_drain()
+ * make all the ranges durable.
+ */
+int syncmap_flush(struct syncmap *m, const void *addr, size_t len);
+
+/**
+ * syncmap_drain() - wait until every range flushed so far is durable
+ */
+int syncmap_drain(struct syncmap *m);
+
+/**
+ * syncmap_deep_flush() - persist a range and flush the platform's write
+ *	queues (the region's deep_flush) as well
+ */
+int syncmap_deep_flush(struct syncmap *m, const void *addr, size_t len);
+
+/* Persistent copies; without SYNCMAP_COPY_NODRAIN the destination is
+ * durable on return. */
+int syncmap_memcpy(struct syncmap *m, void *dst, const void *src, size_t n,
+		   unsigned flags);
+int syncmap_memset(struct syncmap *m, void *dst, int c, size_t n,
+		   unsigned flags);
+
+/**
+ * syncmap_batch_new() - a batch of ranges committed at once
+ * @m: the mapping the ranges belong to
+ * @capacity: ranges held before the batch starts write-back early; 0
+ *	picks a default.  All memory is allocated here.
+ * @out: receives the batch; it belongs to one thread at a time
+ */
+int syncmap_batch_new(struct syncmap *m, size_t capacity,
+		      struct syncmap_batch **out);
+int syncmap_batch_add(struct syncmap_batch *b, const void *addr, size_t len);
+int syncmap_batch_commit(struct syncmap_batch *b);
+void syncmap_batch_free(struct syncmap_batch *b);
+
+/* Safe access: SIGBUS on the library's own access becomes -EIO. */
+int syncmap_read_safe(struct syncmap *m, void *dst, const void *src,
+		      size_t n);
+int syncmap_write_safe(struct syncmap *m, void *dst, const void *src,
+		       size_t n);
+
+/**
+ * syncmap_probe() - what can this path get, and why
+ * @path: a file, a device DAX device, or a path not created yet (then its
+ *	directory is examined)
+ * @out: receives the report; free it with syncmap_probe_free()
+ */
+int syncmap_probe(const char *path, struct syncmap_probe **out);
+int syncmap_probe_mapping(const struct syncmap *m,
+			  struct syncmap_probe **out);
+void syncmap_probe_free(struct syncmap_probe *p);
+bool syncmap_probe_map_sync(const struct syncmap_probe *p);
+enum syncmap_granularity
+syncmap_probe_granularity(const struct syncmap_probe *p);
+enum syncmap_flush syncmap_probe_flush(const struct syncmap_probe *p);
+enum syncmap_cause syncmap_probe_cause(const struct syncmap_probe *p);
+const char *syncmap_probe_advice(const struct syncmap_probe *p);
+
+/**
+ * syncmap_probe_fact() - the @i-th fact of a report as key and value
+ *
+ * Return: 0, or -ENOENT past the last fact.
+ */
+int syncmap_probe_fact(const struct syncmap_probe *p, size_t i,
+		       const char **key, const char **value);
+
+/**
+ * syncmap_probe_format() - the report as text or JSON, snprintf-style
+ *
+ * Return: the length the whole report needs (excluding the NUL), or a
+ * negative errno.
+ */
+int syncmap_probe_format(const struct syncmap_probe *p, unsigned flags,
+			 char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYNCMAP_H */

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening: validate the request, size the file (or read a device DAX
+ * geometry), hand the descriptor to the mapping policy, and on any failure
+ * leave nothing behind: no descriptor, no mapping, no memory, no file we
+ * created, no size we grew.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+#define SM_DEFAULT_MODE 0600
+#define SM_ZERO_CHUNK (1u << 20)
+
+/* What open did to the file, so a failure can undo it. */
+struct sm_undo {
+	const char *created_path;	/* unlink on failure */
+	bool grew;
+	uint64_t old_size;		/* truncate back on failure */
+};
+
+static int check_flags(unsigned flags, bool by_fd)
+{
+	if (flags & ~SYNCMAP_OPEN_VALID_)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "unknown open flags 0x%x", flags & ~SYNCMAP_OPEN_VALID_);
+	if ((flags & SYNCMAP_REQUIRE_SYNC) && (flags & SYNCMAP_FORBID_SYNC))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "SYNCMAP_REQUIRE_SYNC and SYNCMAP_FORBID_SYNC contradict each other");
+	if ((flags & SYNCMAP_EXCL) && !(flags & SYNCMAP_CREATE))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "SYNCMAP_EXCL needs SYNCMAP_CREATE");
+	if ((flags & SYNCMAP_RDONLY) &&
+	    (flags & (SYNCMAP_CREATE | SYNCMAP_PREALLOC | SYNCMAP_RESIZE | SYNCMAP_REQUIRE_SYNC)))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "SYNCMAP_RDONLY cannot be combined with CREATE, PREALLOC, RESIZE or REQUIRE_SYNC");
+	if (by_fd && (flags & (SYNCMAP_CREATE | SYNCMAP_EXCL | SYNCMAP_NOFOLLOW)))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "CREATE, EXCL and NOFOLLOW apply to paths, not to syncmap_open_fd()");
+	return 0;
+}
+
+static int read_u64(const char *path, uint64_t *v)
+{
+	char buf[64], *end;
+	int r = sm_sys_read_text(path, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	errno = 0;
+	*v = strtoull(buf, &end, 0);
+	return (errno || end == buf) ? -EINVAL : 0;
+}
+
+/**
+ * sm_devdax_geometry() - size and mapping alignment of a device DAX
+ * character device, read from sysfs
+ */
+int sm_devdax_geometry(const struct stat *st, uint64_t *size, uint64_t *align)
+{
+	static const char *const align_attrs[] = {
+		"align", "device/align", "dax_region/align", "device/dax_region/align",
+	};
+	char base[64], path[128];
+	size_t i;
+	int r;
+
+	snprintf(base, sizeof(base), "/sys/dev/char/%u:%u",
+		 major(st->st_rdev), minor(st->st_rdev));
+	snprintf(path, sizeof(path), "%s/size", base);
+	r = read_u64(path, size);
+	if (r < 0)
+		return r == -ENOENT ? -ENODEV : r;
+	for (i = 0; i < sizeof(align_attrs) / sizeof(align_attrs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", base, align_attrs[i]);
+		if (read_u64(path, align) == 0 && *align)
+			return 0;
+	}
+	return -ENODEV;
+}
+
+static int size_devdax(struct syncmap *m, const struct stat *st, uint64_t off,
+		       uint64_t *len, unsigned flags)
+{
+	uint64_t size, align;
+	int r = sm_devdax_geometry(st, &size, &align);
+
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_DEVICE_NOT_DAX,
+			       "character device %u:%u is not a device DAX (no size/align in sysfs)",
+			       major(st->st_rdev), minor(st->st_rdev));
+	if (flags & SYNCMAP_RESIZE)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "a device DAX has a fixed size of %llu bytes; it cannot be resized",
+			       (unsigned long long)size);
+	if (*len == 0 && off < size)
+		*len = size - off;
+	if (off % align || *len % align)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "device DAX mappings need offset and length in multiples of its "
+			       "alignment %llu; got offset %llu, length %llu",
+			       (unsigned long long)align, (unsigned long long)off,
+			       (unsigned long long)*len);
+	if (off >= size || *len > size - off)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "offset %llu + length %llu is beyond the device's %llu bytes",
+			       (unsigned long long)off, (unsigned long long)*len,
+			       (unsigned long long)size);
+	m->devdax = true;
+	return 0;
+}
+
+static int zero_fill(int fd, uint64_t from, uint64_t to)
+{
+	static const uint8_t zeros[SM_ZERO_CHUNK];
+	int r = 0;
+
+	while (from < to && r == 0) {
+		uint64_t n = to - from < SM_ZERO_CHUNK ? to - from : SM_ZERO_CHUNK;
+
+		r = sm_sys_pwrite_all(fd, zeros, (size_t)n, from);
+		from += n;
+	}
+	return r;
+}
+
+/*
+ * Allocate the blocks behind [off, end).  A MAP_SYNC write fault on an
+ * unallocated or unwritten block must commit metadata first (the seeds
+ * measured 124 us against 10 us), so the part the file grew by is written
+ * with zeros, which leaves written extents; the old part only gets
+ * fallocate, which never changes data.
+ */
+static int preallocate(int fd, uint64_t off, uint64_t end, uint64_t old_size)
+{
+	uint64_t zero_from = old_size > off ? old_size : off;
+	int r;
+
+	r = sm_sys_fallocate(fd, 0, off, end - off);
+	if (r == -EOPNOTSUPP)
+		sm_log(SYNCMAP_LOG_INFO, "fallocate is not supported here; writing zeros only");
+	else if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "preallocating %llu bytes failed: %s",
+			       (unsigned long long)(end - off), strerror(-r));
+	if (zero_fill(fd, zero_from < end ? zero_from : end, end) < 0 ||
+	    (r = sm_sys_fdatasync(fd)) < 0)
+		return sm_fail(r < 0 ? r : -EIO, SYNCMAP_CAUSE_ERROR,
+			       "writing the preallocated blocks failed");
+	return 0;
+}
+
+static int size_regular(struct syncmap *m, const struct stat *st, uint64_t off,
+			uint64_t *len, unsigned flags, struct sm_undo *undo)
+{
+	uint64_t size = (uint64_t)st->st_size, end;
+	int r;
+
+	if (off % (uint64_t)sm_page_size())
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "offset %llu is not a multiple of the page size %ld",
+			       (unsigned long long)off, sm_page_size());
+	if (*len == 0) {
+		if (size <= off)
+			return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+				       "the file has %llu bytes, nothing to map at offset %llu; give a size",
+				       (unsigned long long)size, (unsigned long long)off);
+		*len = size - off;
+	}
+	if (*len > SIZE_MAX / 2 || off > UINT64_MAX - *len)
+		return sm_fail(-EOVERFLOW, SYNCMAP_CAUSE_ERROR, "length %llu is too large",
+			       (unsigned long long)*len);
+	end = off + *len;
+	if (m->rdonly && end > size)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "read-only mapping of %llu bytes past the end of a %llu-byte file",
+			       (unsigned long long)end, (unsigned long long)size);
+	if (end > size || ((flags & SYNCMAP_RESIZE) && end != size)) {
+		r = sm_sys_ftruncate(m->fd, end);
+		if (r < 0)
+			return sm_fail(r, SYNCMAP_CAUSE_ERROR, "setting the file size to %llu failed: %s",
+				       (unsigned long long)end, strerror(-r));
+		undo->grew = end > size;
+		undo->old_size = size;
+	}
+	if (flags & SYNCMAP_PREALLOC)
+		return preallocate(m->fd, off, end, end > size ? size : end);
+	return 0;
+}
+
+static void undo_open(const struct sm_undo *undo, int fd)
+{
+	if (undo->grew)
+		sm_sys_ftruncate(fd, undo->old_size);
+	if (undo->created_path)
+		sm_sys_unlink(undo->created_path);
+}
+
+static void destroy(struct syncmap *m)
+{
+	if (m->map_base)
+		sm_sys_munmap(m->map_base, m->map_len);
+	if (m->fd >= 0)
+		sm_sys_close(m->fd);
+	free(m);
+}
+
+/* Takes ownership of fd: on failure it is closed. */
+static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
+		  struct sm_undo *undo, struct syncmap **out)
+{
+	struct syncmap *m;
+	struct stat st;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		undo_open(undo, fd);
+		sm_sys_close(fd);
+		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory");
+	}
+	m->fd = fd;
+	m->rdonly = (flags & SYNCMAP_RDONLY) != 0;
+	r = sm_sys_fstat(fd, &st);
+	if (r == 0 && S_ISCHR(st.st_mode))
+		r = size_devdax(m, &st, off, &len, flags);
+	else if (r == 0 && S_ISREG(st.st_mode))
+		r = size_regular(m, &st, off, &len, flags, undo);
+	else if (r == 0)
+		r = sm_fail(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, SYNCMAP_CAUSE_ERROR,
+			    "only regular files and device DAX character devices can be mapped");
+	if (r == 0) {
+		m->st_dev = st.st_dev;
+		m->st_rdev = st.st_rdev;
+		m->st_ino = st.st_ino;
+		m->offset = off;
+		m->map_len = (size_t)len;
+		r = sm_map(m, flags);
+	}
+	if (r < 0) {
+		undo_open(undo, fd);
+		destroy(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+/*
+ * Open without O_CREAT first so that we know whether we created the file
+ * and may remove it again if mapping fails.
+ */
+static int open_path(const char *path, unsigned flags, mode_t mode,
+		     struct sm_undo *undo)
+{
+	int base = (flags & SYNCMAP_RDONLY) ? O_RDONLY : O_RDWR;
+	int fd;
+
+	if (flags & SYNCMAP_NOFOLLOW)
+		base |= O_NOFOLLOW;
+	for (int tries = 0; tries < 8; tries++) {
+		if (!(flags & SYNCMAP_EXCL)) {
+			fd = sm_sys_open(path, base, 0);
+			if (fd != -ENOENT || !(flags & SYNCMAP_CREATE))
+				return fd;
+		}
+		fd = sm_sys_open(path, base | O_CREAT | O_EXCL, mode);
+		if (fd >= 0) {
+			undo->created_path = path;
+			return fd;
+		}
+		if (fd != -EEXIST || (flags & SYNCMAP_EXCL))
+			return fd;
+	}
+	return -EAGAIN;
+}
+
+static int explain_open_error(int r, const char *path, unsigned flags)
+{
+	const char *hint = "";
+
+	if (r == -EACCES && !(flags & SYNCMAP_RDONLY))
+		hint = "; write access was requested: open with SYNCMAP_RDONLY to only read it";
+	else if (r == -ENOENT && !(flags & SYNCMAP_CREATE))
+		hint = "; pass SYNCMAP_CREATE to create it";
+	else if (r == -ELOOP && (flags & SYNCMAP_NOFOLLOW))
+		hint = "; it is a symbolic link and SYNCMAP_NOFOLLOW was given";
+	return sm_fail(r, SYNCMAP_CAUSE_ERROR, "cannot open %s: %s%s", path,
+		       strerror(-r), hint);
+}
+
+SM_EXPORT int syncmap_open(const char *path, unsigned flags, mode_t mode,
+			   uint64_t size, struct syncmap **out)
+{
+	struct sm_undo undo = { 0 };
+	int fd, r;
+
+	sm_clear_last();
+	if (!path || !*path || !out)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "path and out must be given");
+	r = check_flags(flags, false);
+	if (r < 0)
+		return r;
+	if (mode & ~(mode_t)07777)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "mode 0%o has bits beyond 07777",
+			       (unsigned)mode);
+	fd = open_path(path, flags, mode ? mode : SM_DEFAULT_MODE, &undo);
+	if (fd < 0)
+		return explain_open_error(fd, path, flags);
+	return map_fd(fd, 0, size, flags, &undo, out);
+}
+
+SM_EXPORT int syncmap_open_fd(int fd, uint64_t offset, uint64_t length,
+			      unsigned flags, struct syncmap **out)
+{
+	struct sm_undo undo = { 0 };
+	int acc, own, r;
+
+	sm_clear_last();
+	if (fd < 0 || !out)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "a descriptor and out must be given");
+	r = check_flags(flags, true);
+	if (r < 0)
+		return r;
+	acc = sm_sys_fcntl_int(fd, F_GETFL, 0);
+	if (acc < 0)
+		return sm_fail(acc, SYNCMAP_CAUSE_ERROR, "descriptor %d: %s", fd, strerror(-acc));
+	acc &= O_ACCMODE;
+	if (acc == O_WRONLY || (acc == O_RDONLY && !(flags & SYNCMAP_RDONLY)))
+		return sm_fail(-EACCES, SYNCMAP_CAUSE_ERROR,
+			       "descriptor %d is open %s; a writable mapping needs O_RDWR "
+			       "(or pass SYNCMAP_RDONLY)", fd,
+			       acc == O_WRONLY ? "write-only" : "read-only");
+	own = sm_sys_dup(fd);
+	if (own < 0)
+		return sm_fail(own, SYNCMAP_CAUSE_ERROR, "dup of descriptor %d failed: %s",
+			       fd, strerror(-own));
+	return map_fd(own, offset, length, flags, &undo, out);
+}
+
+SM_EXPORT int syncmap_close(struct syncmap *m)
+{
+	int r = 0, r2;
+
+	if (!m)
+		return 0;
+	if (m->map_base)
+		r = sm_sys_munmap(m->map_base, m->map_len);
+	r2 = sm_sys_close(m->fd);
+	free(m);
+	return r < 0 ? r : r2;
+}
+
+SM_EXPORT void *syncmap_addr(const struct syncmap *m)
+{
+	return m ? m->addr : NULL;
+}
+
+SM_EXPORT size_t syncmap_length(const struct syncmap *m)
+{
+	return m ? m->len : 0;
+}
+
+SM_EXPORT enum syncmap_granularity syncmap_granularity(const struct syncmap *m)
+{
+	return m ? m->gran : SYNCMAP_GRAN_PAGE;
+}
+
+SM_EXPORT bool syncmap_is_sync(const struct syncmap *m)
+{
+	return m && m->sync;
+}
+
+SM_EXPORT enum syncmap_flush syncmap_flush_method(const struct syncmap *m)
+{
+	return m ? m->flush : SYNCMAP_FLUSH_NONE;
+}
+
+SM_EXPORT enum syncmap_cause syncmap_cause(const struct syncmap *m)
+{
+	return m ? m->cause : SYNCMAP_CAUSE_ERROR;
+}
+
+SM_EXPORT const char *syncmap_advice(const struct syncmap *m)
+{
+	return m ? m->advice : "";
+}

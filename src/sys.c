@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The syscall layer: the one place where the library calls the kernel and
+ * where a failure becomes a negative errno.  Tests intercept the libc
+ * calls made here with -Wl,--wrap.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+int sm_sys_open(const char *path, int flags, mode_t mode)
+{
+	return sm_sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+int sm_sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int fd;
+
+	do
+		fd = openat(dirfd, path, flags | O_CLOEXEC, mode);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int sm_sys_close(int fd)
+{
+	/* Linux releases the descriptor even when close reports EINTR, so a
+	 * retry could close someone else's new descriptor. */
+	if (close(fd) < 0 && errno != EINTR)
+		return neg_errno();
+	return 0;
+}
+
+int sm_sys_unlink(const char *path)
+{
+	return unlink(path) < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_stat(const char *path, struct stat *st)
+{
+	return stat(path, st) < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_dup(int fd)
+{
+	int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return r < 0 ? neg_errno() : r;
+}
+
+int sm_sys_fcntl_int(int fd, int cmd, int arg)
+{
+	int r = fcntl(fd, cmd, arg);
+
+	return r < 0 ? neg_errno() : r;
+}
+
+int sm_sys_fstat(int fd, struct stat *st)
+{
+	return fstat(fd, st) < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_fstatfs_type(int fd, long *type)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return neg_errno();
+	*type = (long)sfs.f_type;
+	return 0;
+}
+
+int sm_sys_ftruncate(int fd, uint64_t size)
+{
+	int r;
+
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	do
+		r = ftruncate(fd, (off_t)size);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_fallocate(int fd, int mode, uint64_t off, uint64_t len)
+{
+	int r;
+
+	if (off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - off)
+		return -EFBIG;
+	do
+		r = fallocate(fd, mode, (off_t)off, (off_t)len);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return neg_errno();
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
+		uint64_t off, void **out)
+{
+	void *p;
+
+	if (off > (uint64_t)INT64_MAX)
+		return -EOVERFLOW;
+	p = mmap(addr, len, prot, flags, fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return neg_errno();
+	*out = p;
+	return 0;
+}
+
+int sm_sys_munmap(void *addr, size_t len)
+{
+	return munmap(addr, len) < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_msync(void *addr, size_t len, int flags)
+{
+	int r;
+
+	do
+		r = msync(addr, len, flags);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_madvise(void *addr, size_t len, int advice)
+{
+	int r;
+
+	do
+		r = madvise(addr, len, advice);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_fdatasync(int fd)
+{
+	int r;
+
+	do
+		r = fdatasync(fd);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned flags)
+{
+	int r;
+
+	do
+		r = sync_file_range(fd, (off_t)off, (off_t)len, flags);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	fd = sm_sys_open(path, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err = neg_errno();
+	sm_sys_close(fd);
+	if (err)
+		return err;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return (int)n;
+}
+
+int sm_sys_write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = sm_sys_open(path, O_WRONLY, 0);
+	if (fd < 0)
+		return fd;
+	do
+		n = write(fd, text, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err = neg_errno();
+	else if ((size_t)n != len)
+		err = -EIO;
+	sm_sys_close(fd);
+	return err;
+}
+
+long sm_page_size(void)
+{
+	static long page;
+	long p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+
+	if (p == 0) {
+		p = sysconf(_SC_PAGESIZE);
+		if (p <= 0)
+			p = 4096;
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
+	}
+	return p;
+}
