@@ -85,6 +85,8 @@ int sm_sys_fcntl_int(int fd, int cmd, int arg);
 /* Read a small sysfs/proc file into buf (NUL-terminated, newline cut). */
 int sm_sys_read_text(const char *path, char *buf, size_t size);
 int sm_sys_write_text(const char *path, const char *text);
+/* 1 if statx says the file is DAX, 0 if not, negative if it can't say. */
+int sm_sys_statx_dax(int fd);
 long sm_page_size(void);
 
 /* ---- log.c: callback, per-thread last cause/advice, environment. */

@@ -150,6 +150,10 @@ static int preallocate(int fd, uint64_t off, uint64_t end, uint64_t old_size)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
 			       "preallocating %llu bytes failed: %s",
 			       (unsigned long long)(end - off), strerror(-r));
+	/* Only DAX faults pay for unwritten extents; on the page cache,
+	 * fallocate is all it takes.  When statx cannot tell, write. */
+	if (sm_sys_statx_dax(fd) == 0)
+		zero_from = end;
 	if (zero_fill(fd, zero_from < end ? zero_from : end, end) < 0 ||
 	    (r = sm_sys_fdatasync(fd)) < 0)
 		return sm_fail(r < 0 ? r : -EIO, SYNCMAP_CAUSE_ERROR,

@@ -229,6 +229,22 @@ int sm_sys_write_text(const char *path, const char *text)
 	return err;
 }
 
+int sm_sys_statx_dax(int fd)
+{
+#ifdef STATX_ATTR_DAX
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
+		return neg_errno();
+	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX))
+		return -EOPNOTSUPP;
+	return (stx.stx_attributes & STATX_ATTR_DAX) ? 1 : 0;
+#else
+	(void)fd;
+	return -EOPNOTSUPP;
+#endif
+}
+
 long sm_page_size(void)
 {
 	static long page;
