@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* The wrapped system calls and the helpers every unit test shares. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <syncmap.h>
+
+#include "mock.h"
+
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+#define MOCK_MAP_TYPE 0x0f
+
+struct mock_state mock;
+
+/* The real calls.  The library is built with _FILE_OFFSET_BITS=64, so it
+ * references the *64 names; both spellings are wrapped to be safe. */
+void *__real_mmap(void *, size_t, int, int, int, off_t);
+void *__real_mmap64(void *, size_t, int, int, int, off64_t);
+int __real_munmap(void *, size_t);
+int __real_msync(void *, size_t, int);
+int __real_fdatasync(int);
+int __real_sync_file_range(int, off64_t, off64_t, unsigned);
+int __real_fstatfs(int, struct statfs *);
+int __real_fstatfs64(int, struct statfs64 *);
+
+void *__wrap_mmap(void *, size_t, int, int, int, off_t);
+void *__wrap_mmap64(void *, size_t, int, int, int, off64_t);
+int __wrap_munmap(void *, size_t);
+int __wrap_msync(void *, size_t, int);
+int __wrap_fdatasync(int);
+int __wrap_sync_file_range(int, off64_t, off64_t, unsigned);
+int __wrap_fstatfs(int, struct statfs *);
+int __wrap_fstatfs64(int, struct statfs64 *);
+
+void mock_reset(void)
+{
+	int live = mock.live_maps;
+
+	memset(&mock, 0, sizeof(mock));
+	mock.live_maps = live;
+}
+
+/*
+ * Decide what the kernel says to an mmap.  Returns 0 to go ahead with
+ * *flags (MAP_SHARED_VALIDATE|MAP_SYNC rewritten to MAP_SHARED, which is
+ * what a DAX file would behave like for a test that only needs memory
+ * backed by the file), or an errno to fail with.
+ */
+static int mmap_answer(int *flags, int fd)
+{
+	int type = *flags & MOCK_MAP_TYPE;
+
+	if ((*flags & MAP_SYNC) && type != MAP_SHARED_VALIDATE)
+		mock.sync_without_validate++;
+	if (type == MAP_SHARED_VALIDATE) {
+		mock.mmap_validate++;
+		if (mock.validate_errno)
+			return mock.validate_errno;
+		*flags = (*flags & ~(MOCK_MAP_TYPE | MAP_SYNC)) | MAP_SHARED;
+		return 0;
+	}
+	if (type == MAP_SHARED && fd >= 0) {
+		mock.mmap_shared++;
+		if (mock.shared_errno)
+			return mock.shared_errno;
+	}
+	return 0;
+}
+
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	int err = mmap_answer(&flags, fd);
+	void *p;
+
+	if (err) {
+		errno = err;
+		return MAP_FAILED;
+	}
+	p = __real_mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED)
+		mock.live_maps++;
+	return p;
+}
+
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	int err = mmap_answer(&flags, fd);
+	void *p;
+
+	if (err) {
+		errno = err;
+		return MAP_FAILED;
+	}
+	p = __real_mmap64(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED)
+		mock.live_maps++;
+	return p;
+}
+
+int __wrap_munmap(void *addr, size_t len)
+{
+	int r = __real_munmap(addr, len);
+
+	if (r == 0)
+		mock.live_maps--;
+	return r;
+}
+
+int __wrap_msync(void *addr, size_t len, int flags)
+{
+	mock.msync_calls++;
+	mock.msync_addr = (uintptr_t)addr;
+	mock.msync_len = len;
+	if (mock.msync_eintr > 0) {
+		mock.msync_eintr--;
+		errno = EINTR;
+		return -1;
+	}
+	if (mock.msync_errno) {
+		errno = mock.msync_errno;
+		return -1;
+	}
+	return __real_msync(addr, len, flags);
+}
+
+int __wrap_fdatasync(int fd)
+{
+	mock.fdatasync_calls++;
+	if (mock.fdatasync_errno) {
+		errno = mock.fdatasync_errno;
+		return -1;
+	}
+	return __real_fdatasync(fd);
+}
+
+int __wrap_sync_file_range(int fd, off64_t off, off64_t len, unsigned flags)
+{
+	if (mock.sfr_calls < MOCK_MAX_RANGES) {
+		mock.sfr[mock.sfr_calls].off = (uint64_t)off;
+		mock.sfr[mock.sfr_calls].len = (uint64_t)len;
+	}
+	mock.sfr_calls++;
+	if (mock.sfr_errno) {
+		errno = mock.sfr_errno;
+		return -1;
+	}
+	return __real_sync_file_range(fd, off, len, flags);
+}
+
+int __wrap_fstatfs(int fd, struct statfs *buf)
+{
+	int r;
+
+	if (mock.fstatfs_errno) {
+		errno = mock.fstatfs_errno;
+		return -1;
+	}
+	r = __real_fstatfs(fd, buf);
+	if (r == 0 && mock.fs_type)
+		buf->f_type = mock.fs_type;
+	return r;
+}
+
+int __wrap_fstatfs64(int fd, struct statfs64 *buf)
+{
+	int r;
+
+	if (mock.fstatfs_errno) {
+		errno = mock.fstatfs_errno;
+		return -1;
+	}
+	r = __real_fstatfs64(fd, buf);
+	if (r == 0 && mock.fs_type)
+		buf->f_type = mock.fs_type;
+	return r;
+}
+
+/* ---- files */
+
+static char dir[256];
+
+const char *ut_dir(void)
+{
+	if (!dir[0]) {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(dir, sizeof(dir), "%s/syncmap-unit-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			exit(1);
+		}
+	}
+	return dir;
+}
+
+const char *ut_path(const char *name)
+{
+	static char bufs[4][512];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", ut_dir(), name);
+	return b;
+}
+
+unsigned char ut_pattern(size_t i)
+{
+	return (unsigned char)(i * 7 + (i >> 12) + 1);
+}
+
+const char *ut_make_file(const char *name, size_t size)
+{
+	const char *p = ut_path(name);
+	unsigned char buf[4096];
+	size_t done = 0;
+	int fd;
+
+	unlink(p);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		perror(p);
+		exit(1);
+	}
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = ut_pattern(done + i);
+		if (write(fd, buf, n) != (ssize_t)n) {
+			perror("write");
+			exit(1);
+		}
+		done += n;
+	}
+	close(fd);
+	return p;
+}
+
+int ut_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+void ut_cleanup(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!dir[0])
+		return;
+	d = opendir(dir);
+	if (d) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlink(ut_path(e->d_name));
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+	dir[0] = '\0';
+}
+
+int ut_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* ---- log capture */
+
+#define UT_LOG_MAX 64
+
+static struct {
+	int n;
+	int level[UT_LOG_MAX];
+	char msg[UT_LOG_MAX][512];
+} logbuf;
+
+static void capture(void *arg, int level, const char *msg)
+{
+	int i = logbuf.n < UT_LOG_MAX ? logbuf.n : UT_LOG_MAX - 1;
+
+	(void)arg;
+	logbuf.level[i] = level;
+	snprintf(logbuf.msg[i], sizeof(logbuf.msg[i]), "%s", msg);
+	logbuf.n++;
+}
+
+void ut_log_capture(int max_level)
+{
+	memset(&logbuf, 0, sizeof(logbuf));
+	syncmap_set_log(capture, NULL, max_level);
+}
+
+int ut_log_count(void)
+{
+	return logbuf.n;
+}
+
+int ut_log_count_level(int level)
+{
+	int n = 0;
+
+	for (int i = 0; i < logbuf.n && i < UT_LOG_MAX; i++)
+		n += logbuf.level[i] == level;
+	return n;
+}
+
+const char *ut_log_last(void)
+{
+	if (logbuf.n == 0)
+		return "";
+	return logbuf.msg[logbuf.n < UT_LOG_MAX ? logbuf.n - 1 : UT_LOG_MAX - 1];
+}
+
+int ut_log_contains(const char *needle)
+{
+	for (int i = 0; i < logbuf.n && i < UT_LOG_MAX; i++)
+		if (strstr(logbuf.msg[i], needle))
+			return 1;
+	return 0;
+}
+
+/* ---- cmocka fixtures */
+
+int ut_group_setup(void **state)
+{
+	(void)state;
+	ut_dir();
+	return 0;
+}
+
+int ut_group_teardown(void **state)
+{
+	(void)state;
+	syncmap_set_log(NULL, NULL, SYNCMAP_LOG_WARNING);
+	ut_cleanup();
+	return 0;
+}
+
+int ut_setup(void **state)
+{
+	(void)state;
+	mock_reset();
+	unsetenv("SYNCMAP_FORCE_GRANULARITY");
+	unsetenv("SYNCMAP_LOG_LEVEL");
+	syncmap_set_log(NULL, NULL, SYNCMAP_LOG_WARNING);
+	return 0;
+}

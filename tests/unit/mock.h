@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The unit tests' kernel.  The test programs are linked against the static
+ * library with -Wl,--wrap for the calls in mock.c, so every mmap, msync,
+ * fdatasync, sync_file_range and fstatfs the library makes goes through
+ * here first.  By default each call is passed to libc unchanged; a test
+ * sets fields of `mock` to make the kernel answer something else, and
+ * reads the counters to see what the library asked for.
+ */
+#ifndef SYNCMAP_TEST_MOCK_H
+#define SYNCMAP_TEST_MOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MOCK_MAX_RANGES 256
+
+struct mock_range {
+	uint64_t off, len;
+};
+
+struct mock_state {
+	/* Answers.  0 means "do what the real kernel does". */
+	int validate_errno;	/* mmap with MAP_SHARED_VALIDATE fails so */
+	int shared_errno;	/* mmap with plain MAP_SHARED of a file fails so */
+	int msync_errno;	/* every msync fails so */
+	int msync_eintr;	/* this many msync calls fail with EINTR first */
+	int fdatasync_errno;
+	int sfr_errno;		/* sync_file_range */
+	long fs_type;		/* fstatfs reports this f_type (0: real) */
+	int fstatfs_errno;
+
+	/* What the library did. */
+	int mmap_validate;	/* mmap calls with MAP_SHARED_VALIDATE */
+	int mmap_shared;	/* mmap calls of a file with MAP_SHARED */
+	int sync_without_validate; /* MAP_SYNC with another map type: a bug */
+	int live_maps;		/* successful mmaps not yet unmapped */
+	int msync_calls;
+	uintptr_t msync_addr;	/* arguments of the last msync */
+	size_t msync_len;
+	int fdatasync_calls;
+	int sfr_calls;
+	struct mock_range sfr[MOCK_MAX_RANGES];
+};
+
+extern struct mock_state mock;
+
+/* Forget all answers and counters (live_maps is kept). */
+void mock_reset(void);
+
+/* A private directory under $TMPDIR (or /tmp), removed by ut_cleanup(). */
+const char *ut_dir(void);
+/* ut_dir()/name in a static buffer (one of a few rotating buffers). */
+const char *ut_path(const char *name);
+/* Create (or replace) ut_dir()/name with size bytes of pattern(i). */
+const char *ut_make_file(const char *name, size_t size);
+unsigned char ut_pattern(size_t i);
+/* Remove every file in ut_dir() and the directory. */
+void ut_cleanup(void);
+int ut_exists(const char *path);
+
+/* Open descriptors of this process, counted in /proc/self/fd. */
+int ut_count_fds(void);
+
+/* Messages the library logged since ut_log_capture(). */
+void ut_log_capture(int max_level);
+int ut_log_count(void);
+int ut_log_count_level(int level);
+const char *ut_log_last(void);
+/* 1 if some captured message contains needle. */
+int ut_log_contains(const char *needle);
+
+/* cmocka group setup/teardown that create and remove ut_dir(). */
+int ut_group_setup(void **state);
+int ut_group_teardown(void **state);
+/* Per-test setup: mock_reset() and a clean environment. */
+int ut_setup(void **state);
+
+/*
+ * What a failed call must leave as it found: descriptors and mappings.
+ * (Memory is checked by LeakSanitizer in the sanitizer build.)
+ */
+struct ut_snap {
+	int fds, maps;
+};
+#define ut_snap() ((struct ut_snap){ ut_count_fds(), mock.live_maps })
+#define assert_nothing_left(s) do { \
+		assert_int_equal(ut_count_fds(), (s).fds); \
+		assert_int_equal(mock.live_maps, (s).maps); \
+	} while (0)
+
+#endif

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mapping policy against every answer the kernel can give to
+ * mmap(MAP_SHARED_VALIDATE | MAP_SYNC): granted, EOPNOTSUPP, EINVAL (old
+ * kernel), EINVAL for everything (bad arguments), EACCES, ENOMEM; and the
+ * caller's REQUIRE/FORBID choice.  A failed open must leave no descriptor,
+ * no mapping and no file it created.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "mock.h"
+
+#define EXT4_MAGIC 0xEF53
+#define XFS_MAGIC 0x58465342
+#define TMPFS_MAGIC 0x01021994
+#define BTRFS_MAGIC 0x9123683E
+
+#define FILE_SIZE (64u * 1024)
+
+static struct syncmap *open_file(const char *name, unsigned flags, int *err)
+{
+	struct syncmap *m = NULL;
+
+	*err = syncmap_open(ut_make_file(name, FILE_SIZE), flags, 0, 0, &m);
+	return m;
+}
+
+/* A fallback mapping is ordinary: page granularity, no flush insn. */
+static void assert_page_path(const struct syncmap *m)
+{
+	assert_false(syncmap_is_sync(m));
+	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
+	assert_int_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_length(m), FILE_SIZE);
+	assert_true(strlen(syncmap_advice(m)) > 0);
+}
+
+static void test_granted(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m;
+	unsigned char *p, c;
+	int err, fd;
+
+	(void)state;
+	m = open_file("granted", 0, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(m);
+	assert_int_equal(mock.mmap_validate, 1);
+	assert_int_equal(mock.mmap_shared, 0);
+	assert_int_equal(mock.sync_without_validate, 0);
+	assert_true(syncmap_is_sync(m));
+	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
+	assert_int_equal(syncmap_flush_method(m), sm_cpu_flush());
+	assert_int_not_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_NONE);
+	assert_string_equal(syncmap_advice(m), "");
+	assert_int_equal(syncmap_length(m), FILE_SIZE);
+
+	/* The mapping shows the file, and persisting takes no syscall. */
+	p = syncmap_addr(m);
+	assert_int_equal(p[100], ut_pattern(100));
+	p[100] = 0x5a;
+	assert_int_equal(syncmap_persist(m, p + 100, 1), 0);
+	assert_int_equal(syncmap_persist(m, p, FILE_SIZE), 0);
+	assert_int_equal(syncmap_flush(m, p, 64), 0);
+	assert_int_equal(syncmap_drain(m), 0);
+	assert_int_equal(mock.msync_calls, 0);
+	assert_int_equal(mock.fdatasync_calls, 0);
+	assert_int_equal(mock.sfr_calls, 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+
+	fd = open(ut_path("granted"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, 100), 1);
+	assert_int_equal(c, 0x5a);
+	close(fd);
+}
+
+static void test_granted_require(void **state)
+{
+	struct syncmap *m;
+	int err;
+
+	(void)state;
+	m = open_file("granted-require", SYNCMAP_REQUIRE_SYNC, &err);
+	assert_int_equal(err, 0);
+	assert_true(syncmap_is_sync(m));
+	syncmap_close(m);
+}
+
+/* Large mappings are placed at a 2 MiB boundary for huge-page faults. */
+static void test_granted_huge_aligned(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+	size_t len = 4u << 20;
+
+	(void)state;
+	assert_int_equal(syncmap_open(ut_path("huge"), SYNCMAP_CREATE, 0, len, &m), 0);
+	assert_true(syncmap_is_sync(m));
+	assert_int_equal((uintptr_t)syncmap_addr(m) % (2u << 20), 0);
+	assert_int_equal(syncmap_length(m), len);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+	unlink(ut_path("huge"));
+}
+
+static void eopnotsupp_on(long fs_type, int fstatfs_errno, enum syncmap_cause want)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m;
+	unsigned char *p;
+	int err;
+
+	mock_reset();
+	mock.validate_errno = EOPNOTSUPP;
+	mock.fs_type = fs_type;
+	mock.fstatfs_errno = fstatfs_errno;
+	m = open_file("eopnotsupp", 0, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(m);
+	assert_int_equal(mock.mmap_validate, 1);
+	assert_int_equal(mock.mmap_shared, 1);
+	assert_int_equal(mock.sync_without_validate, 0);
+	assert_page_path(m);
+	assert_int_equal(syncmap_cause(m), want);
+	assert_string_equal(syncmap_cause_name(syncmap_cause(m)), syncmap_cause_name(want));
+
+	/* Page path: a persist is an msync. */
+	p = syncmap_addr(m);
+	p[5000] = 1;
+	assert_int_equal(syncmap_persist(m, p + 5000, 1), 0);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+}
+
+static void test_eopnotsupp_ext4(void **state)
+{
+	(void)state;
+	eopnotsupp_on(EXT4_MAGIC, 0, SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+}
+
+static void test_eopnotsupp_xfs(void **state)
+{
+	(void)state;
+	eopnotsupp_on(XFS_MAGIC, 0, SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+}
+
+static void test_eopnotsupp_tmpfs(void **state)
+{
+	(void)state;
+	eopnotsupp_on(TMPFS_MAGIC, 0, SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE);
+}
+
+static void test_eopnotsupp_btrfs(void **state)
+{
+	(void)state;
+	eopnotsupp_on(BTRFS_MAGIC, 0, SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE);
+}
+
+/* When even fstatfs fails, the refusal is still explained, generically. */
+static void test_eopnotsupp_unknown_fs(void **state)
+{
+	(void)state;
+	eopnotsupp_on(0, EIO, SYNCMAP_CAUSE_NOT_DAX);
+}
+
+/* The advice names the remedy, not just the symptom. */
+static void test_eopnotsupp_advice(void **state)
+{
+	struct syncmap *m;
+	int err;
+
+	(void)state;
+	mock.validate_errno = EOPNOTSUPP;
+	mock.fs_type = EXT4_MAGIC;
+	ut_log_capture(SYNCMAP_LOG_DEBUG);
+	m = open_file("advice", 0, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(syncmap_advice(m), "dax"));
+	/* A fallback is announced. */
+	assert_true(ut_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
+	assert_true(ut_log_contains("msync"));
+	syncmap_close(m);
+}
+
+static void test_einval_old_kernel(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m;
+	int err;
+
+	(void)state;
+	mock.validate_errno = EINVAL;
+	m = open_file("old-kernel", 0, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(m);
+	assert_int_equal(mock.mmap_validate, 1);
+	assert_int_equal(mock.mmap_shared, 1);
+	assert_page_path(m);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_KERNEL_TOO_OLD);
+	assert_string_equal(syncmap_cause_name(syncmap_cause(m)), "kernel_too_old");
+	assert_non_null(strstr(syncmap_advice(m), "4.15"));
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+}
+
+/* Bad arguments: both mmaps say EINVAL; that is an error, not an old
+ * kernel. */
+static void test_einval_both(void **state)
+{
+	struct ut_snap s;
+	struct syncmap *m = NULL;
+	const char *path = ut_make_file("einval-both", FILE_SIZE);
+
+	(void)state;
+	mock.validate_errno = EINVAL;
+	mock.shared_errno = EINVAL;
+	s = ut_snap();
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), -EINVAL);
+	assert_null(m);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_ERROR);
+	assert_true(strlen(syncmap_last_advice()) > 0);
+	assert_nothing_left(s);
+	assert_true(ut_exists(path));
+}
+
+/* Errors other than a refusal are returned as they are. */
+static void hard_error(int validate_errno, int shared_errno, int want)
+{
+	struct ut_snap s;
+	struct syncmap *m = NULL;
+	const char *path = ut_make_file("hard", FILE_SIZE);
+
+	mock_reset();
+	mock.validate_errno = validate_errno;
+	mock.shared_errno = shared_errno;
+	s = ut_snap();
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), want);
+	assert_null(m);
+	assert_nothing_left(s);
+	assert_true(ut_exists(path));
+}
+
+static void test_eacces(void **state)
+{
+	(void)state;
+	hard_error(EACCES, 0, -EACCES);
+	/* EACCES is not a refusal of MAP_SYNC: no plain retry. */
+	assert_int_equal(mock.mmap_shared, 0);
+	assert_int_not_equal(syncmap_last_cause(), SYNCMAP_CAUSE_NONE);
+	assert_true(strlen(syncmap_last_advice()) > 0);
+}
+
+static void test_enomem(void **state)
+{
+	(void)state;
+	hard_error(ENOMEM, 0, -ENOMEM);
+	assert_int_equal(mock.mmap_shared, 0);
+	assert_true(strlen(syncmap_last_advice()) > 0);
+}
+
+static void test_enodev(void **state)
+{
+	(void)state;
+	hard_error(ENODEV, 0, -ENODEV);
+}
+
+/* The fallback map itself fails. */
+static void test_fallback_enomem(void **state)
+{
+	(void)state;
+	hard_error(EOPNOTSUPP, ENOMEM, -ENOMEM);
+	assert_int_equal(mock.mmap_shared, 1);
+}
+
+static void test_old_kernel_fallback_eacces(void **state)
+{
+	(void)state;
+	hard_error(EINVAL, EACCES, -EACCES);
+}
+
+/* A file the failed open created is removed again. */
+static void test_failure_removes_created_file(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+	const char *path = ut_path("created");
+
+	(void)state;
+	unlink(path);
+	mock.validate_errno = ENOMEM;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, FILE_SIZE, &m), -ENOMEM);
+	assert_null(m);
+	assert_false(ut_exists(path));
+	assert_nothing_left(s);
+
+	mock.validate_errno = EACCES;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_EXCL, 0640, FILE_SIZE, &m),
+			 -EACCES);
+	assert_false(ut_exists(path));
+	assert_nothing_left(s);
+}
+
+/* A file the failed open grew is given its old size back. */
+static void test_failure_restores_size(void **state)
+{
+	struct ut_snap s;
+	struct syncmap *m = NULL;
+	const char *path = ut_make_file("grown", 4096);
+	struct stat st;
+
+	(void)state;
+	mock.validate_errno = ENOMEM;
+	s = ut_snap();
+	assert_int_equal(syncmap_open(path, 0, 0, 3 * 4096, &m), -ENOMEM);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	assert_nothing_left(s);
+}
+
+static void test_require_eopnotsupp(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+	const char *path = ut_path("require");
+
+	(void)state;
+	unlink(path);
+	mock.validate_errno = EOPNOTSUPP;
+	mock.fs_type = EXT4_MAGIC;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_REQUIRE_SYNC, 0,
+				      FILE_SIZE, &m), -EOPNOTSUPP);
+	assert_null(m);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+	assert_non_null(strstr(syncmap_last_advice(), "dax"));
+	/* Required means no quiet plain mapping on the side. */
+	assert_int_equal(mock.mmap_shared, 0);
+	assert_false(ut_exists(path));
+	assert_nothing_left(s);
+}
+
+static void test_require_old_kernel(void **state)
+{
+	struct ut_snap s;
+	struct syncmap *m = NULL;
+	const char *path = ut_make_file("require-old", FILE_SIZE);
+
+	(void)state;
+	mock.validate_errno = EINVAL;
+	s = ut_snap();
+	assert_int_equal(syncmap_open(path, SYNCMAP_REQUIRE_SYNC, 0, 0, &m), -EOPNOTSUPP);
+	assert_null(m);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_KERNEL_TOO_OLD);
+	assert_true(strlen(syncmap_last_advice()) > 0);
+	assert_nothing_left(s);
+}
+
+static void test_forbid(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m;
+	int err;
+
+	(void)state;
+	m = open_file("forbid", SYNCMAP_FORBID_SYNC, &err);
+	assert_int_equal(err, 0);
+	/* MAP_SYNC is never even tried. */
+	assert_int_equal(mock.mmap_validate, 0);
+	assert_int_equal(mock.mmap_shared, 1);
+	assert_page_path(m);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORBIDDEN);
+	assert_string_equal(syncmap_cause_name(syncmap_cause(m)), "map_sync_forbidden");
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+}
+
+static void test_rdonly(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m;
+	const unsigned char *p;
+	int err;
+
+	(void)state;
+	m = open_file("rdonly", SYNCMAP_RDONLY, &err);
+	assert_int_equal(err, 0);
+	assert_int_equal(mock.mmap_validate, 0);
+	assert_page_path(m);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_READ_ONLY);
+	p = syncmap_addr(m);
+	assert_int_equal(p[4097], ut_pattern(4097));
+	assert_int_equal(syncmap_persist(m, p, 1), -EBADF);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_READ_ONLY);
+	assert_int_equal(mock.msync_calls, 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+}
+
+/* Many failing opens in a row: nothing accumulates. */
+static void test_repeated_failures_leak_nothing(void **state)
+{
+	struct ut_snap s;
+	struct syncmap *m = NULL;
+	const char *path = ut_make_file("repeat", FILE_SIZE);
+	static const int answers[][2] = {
+		{ EACCES, 0 }, { ENOMEM, 0 }, { EINVAL, EINVAL },
+		{ EOPNOTSUPP, ENOMEM }, { EAGAIN, 0 },
+	};
+
+	(void)state;
+	s = ut_snap();
+	for (int i = 0; i < 100; i++) {
+		mock.validate_errno = answers[i % 5][0];
+		mock.shared_errno = answers[i % 5][1];
+		assert_true(syncmap_open(path, 0, 0, 0, &m) < 0);
+	}
+	assert_nothing_left(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_granted, ut_setup),
+		cmocka_unit_test_setup(test_granted_require, ut_setup),
+		cmocka_unit_test_setup(test_granted_huge_aligned, ut_setup),
+		cmocka_unit_test_setup(test_eopnotsupp_ext4, ut_setup),
+		cmocka_unit_test_setup(test_eopnotsupp_xfs, ut_setup),
+		cmocka_unit_test_setup(test_eopnotsupp_tmpfs, ut_setup),
+		cmocka_unit_test_setup(test_eopnotsupp_btrfs, ut_setup),
+		cmocka_unit_test_setup(test_eopnotsupp_unknown_fs, ut_setup),
+		cmocka_unit_test_setup(test_eopnotsupp_advice, ut_setup),
+		cmocka_unit_test_setup(test_einval_old_kernel, ut_setup),
+		cmocka_unit_test_setup(test_einval_both, ut_setup),
+		cmocka_unit_test_setup(test_eacces, ut_setup),
+		cmocka_unit_test_setup(test_enomem, ut_setup),
+		cmocka_unit_test_setup(test_enodev, ut_setup),
+		cmocka_unit_test_setup(test_fallback_enomem, ut_setup),
+		cmocka_unit_test_setup(test_old_kernel_fallback_eacces, ut_setup),
+		cmocka_unit_test_setup(test_failure_removes_created_file, ut_setup),
+		cmocka_unit_test_setup(test_failure_restores_size, ut_setup),
+		cmocka_unit_test_setup(test_require_eopnotsupp, ut_setup),
+		cmocka_unit_test_setup(test_require_old_kernel, ut_setup),
+		cmocka_unit_test_setup(test_forbid, ut_setup),
+		cmocka_unit_test_setup(test_rdonly, ut_setup),
+		cmocka_unit_test_setup(test_repeated_failures_leak_nothing, ut_setup),
+	};
+
+	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+}
