@@ -1,3 +1,199 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the probe lands. */
-#include "internal.h"
+/*
+ * The device chain through libndctl and libdaxctl.  sysfs.c has already
+ * said which region and namespace back the file; here libndctl confirms
+ * them and adds what it knows better: the namespace's mode and alignment,
+ * the region's persistence domain, the DIMMs' dirty-shutdown counts, and
+ * for device DAX the device's own alignment and size from libdaxctl.
+ *
+ * Built without libndctl (HAVE_NDCTL 0) the entry point says so with
+ * -ENOTSUP and the probe reports the sysfs view alone.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+
+#if HAVE_NDCTL
+#include <daxctl/libdaxctl.h>
+#include <ndctl/libndctl.h>
+
+/* The library must not print: libndctl's default logger writes to
+ * stderr, so route its messages to our own log at debug level. */
+static void ndctl_quiet(struct ndctl_ctx *ctx, int priority, const char *file,
+			int line, const char *fn, const char *format, va_list args)
+{
+	char msg[256];
+
+	(void)ctx; (void)priority; (void)file; (void)line; (void)fn;
+	vsnprintf(msg, sizeof(msg), format, args);
+	sm_log(SYNCMAP_LOG_DEBUG, "libndctl: %s", msg);
+}
+
+static void daxctl_quiet(struct daxctl_ctx *ctx, int priority, const char *file,
+			 int line, const char *fn, const char *format, va_list args)
+{
+	char msg[256];
+
+	(void)ctx; (void)priority; (void)file; (void)line; (void)fn;
+	vsnprintf(msg, sizeof(msg), format, args);
+	sm_log(SYNCMAP_LOG_DEBUG, "libdaxctl: %s", msg);
+}
+
+static struct ndctl_region *find_region(struct ndctl_ctx *ctx, const char *name,
+					struct ndctl_bus **busp)
+{
+	struct ndctl_bus *bus;
+	struct ndctl_region *region;
+
+	ndctl_bus_foreach(ctx, bus)
+		ndctl_region_foreach(bus, region)
+			if (!strcmp(ndctl_region_get_devname(region), name)) {
+				*busp = bus;
+				return region;
+			}
+	return NULL;
+}
+
+static struct ndctl_namespace *find_namespace(struct ndctl_region *region,
+					      const char *name)
+{
+	struct ndctl_namespace *ns;
+
+	ndctl_namespace_foreach(region, ns)
+		if (!strcmp(ndctl_namespace_get_devname(ns), name))
+			return ns;
+	return NULL;
+}
+
+static enum sm_ns_mode mode_of(enum ndctl_namespace_mode m)
+{
+	switch (m) {
+	case NDCTL_NS_MODE_FSDAX: return SM_NS_FSDAX;
+	case NDCTL_NS_MODE_SECTOR: return SM_NS_SECTOR;
+	case NDCTL_NS_MODE_RAW: return SM_NS_RAW;
+	case NDCTL_NS_MODE_DEVDAX: return SM_NS_DEVDAX;
+	default: return SM_NS_UNKNOWN;
+	}
+}
+
+static enum sm_domain domain_of(enum ndctl_persistence_domain d)
+{
+	switch (d) {
+	case PERSISTENCE_CPU_CACHE: return SM_DOMAIN_CPU_CACHE;
+	case PERSISTENCE_MEM_CTRL: return SM_DOMAIN_MEM_CTRL;
+	case PERSISTENCE_NONE: return SM_DOMAIN_NONE;
+	default: return SM_DOMAIN_UNKNOWN;
+	}
+}
+
+/* Device DAX: the daxctl device of this name under the namespace. */
+static void describe_daxdev(struct ndctl_dax *dax, struct sm_chain *c)
+{
+	struct daxctl_region *dregion = ndctl_dax_get_daxctl_region(dax);
+	struct daxctl_dev *dev;
+
+	if (!dregion)
+		return;
+	daxctl_dev_foreach(dregion, dev) {
+		if (strcmp(daxctl_dev_get_devname(dev), c->device))
+			continue;
+		c->align = (long long)daxctl_dev_get_align(dev);
+		c->size = (long long)daxctl_dev_get_size(dev);
+		return;
+	}
+}
+
+static void describe_namespace(struct ndctl_namespace *ns, struct sm_chain *c)
+{
+	struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ns);
+	struct ndctl_dax *dax = ndctl_namespace_get_dax(ns);
+	enum sm_ns_mode mode = mode_of(ndctl_namespace_get_mode(ns));
+
+	if (mode != SM_NS_UNKNOWN)
+		c->mode = mode;
+	c->size = (long long)ndctl_namespace_get_size(ns);
+	if (pfn)
+		c->align = (long long)ndctl_pfn_get_align(pfn);
+	if (dax) {
+		c->align = (long long)ndctl_dax_get_align(dax);
+		if (c->devdax)
+			describe_daxdev(dax, c);
+	}
+}
+
+/* Sum the unsafe-shutdown counts of the region's DIMMs; stays -1 when
+ * no DIMM exposes one (QEMU's emulated NVDIMMs do not). */
+static void describe_dimms(struct ndctl_region *region, struct sm_chain *c)
+{
+	struct ndctl_dimm *dimm;
+	long long sum = -1;
+
+	ndctl_dimm_foreach_in_region(region, dimm) {
+		long long n = ndctl_dimm_get_dirty_shutdown(dimm);
+
+		if (n >= 0)
+			sum = (sum < 0 ? 0 : sum) + n;
+	}
+	c->dirty_shutdown = sum;
+}
+
+static int describe(struct ndctl_ctx *ctx, struct sm_chain *c)
+{
+	struct ndctl_bus *bus = NULL;
+	struct ndctl_region *region = find_region(ctx, c->region, &bus);
+	struct ndctl_namespace *ns;
+	enum sm_domain d;
+	const char *provider;
+
+	if (!region)
+		return -ENODEV;
+	d = domain_of(ndctl_region_get_persistence_domain(region));
+	if (d != SM_DOMAIN_UNKNOWN)
+		c->domain = d;
+	provider = ndctl_bus_get_provider(bus);
+	if (provider) {
+		snprintf(c->provider, sizeof(c->provider), "%s", provider);
+		if (strstr(provider, "virtio"))
+			c->virtio = true;
+	}
+	describe_dimms(region, c);
+	ns = c->ns[0] ? find_namespace(region, c->ns) : NULL;
+	if (!ns)
+		return -ENODEV;
+	describe_namespace(ns, c);
+	snprintf(c->info_source, sizeof(c->info_source), "libndctl");
+	return 0;
+}
+
+int sm_ndctl_describe(struct sm_chain *c)
+{
+	struct ndctl_ctx *ctx;
+	struct daxctl_ctx *dctx;
+	int r;
+
+	if (!c->on_nd)
+		return -ENODEV;
+	r = ndctl_new(&ctx);
+	if (r < 0)
+		return r;
+	ndctl_set_log_fn(ctx, ndctl_quiet);
+	dctx = ndctl_get_daxctl_ctx(ctx);
+	if (dctx)
+		daxctl_set_log_fn(dctx, daxctl_quiet);
+	r = describe(ctx, c);
+	ndctl_unref(ctx);
+	return r;
+}
+
+#else /* !HAVE_NDCTL */
+
+int sm_ndctl_describe(struct sm_chain *c)
+{
+	(void)c;
+	return -ENOTSUP;
+}
+
+#endif
