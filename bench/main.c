@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syncmap-bench: libsyncmap against the raw instructions, libpmem,
+ * libpmem2 and msync, all in one process on the same memory.
+ *
+ *   syncmap-bench [--json] [--quick] [--dir DIR] [--cpu-dir DIR]
+ *   syncmap-bench --fault DIR [--json] [--rounds N]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: syncmap-bench [--json] [--quick] [--dir DIR] [--cpu-dir DIR]\n"
+		"       syncmap-bench --fault DIR [--json] [--quick] [--rounds N]\n"
+		"\n"
+		"  --json       one JSON object per line instead of a table\n"
+		"  --quick      fewer and shorter repetitions (a smoke test)\n"
+		"  --dir DIR    where the page-path file goes (default /var/tmp)\n"
+		"  --cpu-dir DIR  where the cache-line-path file goes (default /dev/shm);\n"
+		"               without MAP_SYNC there the path is forced and NOT durable\n"
+		"  --fault DIR  only case 6: 512 first-touch write faults on files in DIR\n"
+		"               (a DAX file system to mean anything)\n"
+		"  --rounds N   fault runs per configuration (default 3, the median is shown)\n");
+}
+
+static void on_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	fprintf(stderr, "libsyncmap: %s\n", msg);
+}
+
+static const char *default_cpu_dir(void)
+{
+	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/var/tmp";
+}
+
+static void set_effort(struct bench_opts *o)
+{
+	o->reps_cpu = o->quick ? 7 : 31;
+	o->sample_ns_cpu = o->quick ? 1000000 : 4000000;
+	o->reps_page = o->quick ? 3 : 9;
+	o->sample_ns_page = o->quick ? 2000000 : 20000000;
+	if (!o->fault_rounds)
+		o->fault_rounds = o->quick ? 1 : 3;
+}
+
+static int parse(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "cpu-dir", required_argument, NULL, 'c' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o->json = true; break;
+		case 'q': o->quick = true; break;
+		case 'd': o->dir = optarg; break;
+		case 'c': o->cpu_dir = optarg; break;
+		case 'f': o->fault_dir = optarg; break;
+		case 'r': o->fault_rounds = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	set_effort(o);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o;
+	struct bench_files f;
+	int r;
+
+	if (parse(argc, argv, &o) < 0)
+		return 2;
+	syncmap_set_log(on_log, NULL, SYNCMAP_LOG_ERR);
+	if (o.fault_dir)
+		return bench_fault(&o) < 0 ? 1 : 0;
+	r = bench_files_open(&f, &o);
+	if (r < 0)
+		return 1;
+	report_header(&o, &f);
+	r = bench_cases_run(&f, &o);
+	if (r == 0)
+		report_targets(o.json);
+	bench_files_close(&f);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interleaving.  Every repetition runs each entry of a case once, starting
+ * from a different entry each time, so slow phases of a shared machine hit
+ * all implementations alike; the report takes the median.
+ */
+#include <stdio.h>
+
+#include "bench.h"
+
+#define MAX_ITERS (1u << 24)
+
+struct entry *bench_case_add(struct bench_case *c, const char *impl,
+			     const char *mode, unsigned threads, op_fn fn)
+{
+	struct entry *e;
+
+	if (c->n == BENCH_MAX_ENTRIES)
+		return NULL;
+	e = &c->e[c->n++];
+	*e = (struct entry){ .impl = impl, .mode = mode, .threads = threads, .fn = fn };
+	return e;
+}
+
+static int check_errors(const struct bench_case *c, const struct entry *e)
+{
+	for (unsigned t = 0; t < e->threads; t++) {
+		if (e->ops[t].err) {
+			fprintf(stderr, "syncmap-bench: %s %s %s size %zu: an operation failed: error %d\n",
+				c->bench, c->path, e->impl, c->size, e->ops[t].err);
+			return e->ops[t].err;
+		}
+	}
+	return 0;
+}
+
+/* Iterations per sample: enough for the first entry, single-threaded, to
+ * take about sample_ns.  All entries then run the same count. */
+static uint64_t calibrate(struct bench_case *c, uint64_t sample_ns)
+{
+	struct entry probe = c->e[0];
+	uint64_t iters = 1, t;
+
+	probe.threads = 1;
+	for (;;) {
+		t = bench_pool_run(&probe, iters);
+		if (t >= sample_ns / 4 || iters >= MAX_ITERS)
+			break;
+		iters *= 2;
+	}
+	if (t > 0 && t < sample_ns)
+		iters = iters * sample_ns / t;
+	return iters ? iters : 1;
+}
+
+int bench_run_case(struct bench_case *c, unsigned reps, uint64_t sample_ns)
+{
+	uint64_t iters;
+	int r;
+
+	if (reps > BENCH_MAX_REPS)
+		reps = BENCH_MAX_REPS;
+	iters = calibrate(c, sample_ns);
+	for (unsigned rep = 0; rep < reps; rep++) {
+		for (size_t k = 0; k < c->n; k++) {
+			struct entry *e = &c->e[(k + rep) % c->n];
+			uint64_t ns = bench_pool_run(e, iters);
+
+			if ((r = check_errors(c, e)) != 0)
+				return r;
+			e->samples[e->nsamples++] = (double)ns / (double)(iters * e->threads);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* The header of a run (machine, files, paths) and the targets of issue 5. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "report.h"
+
+struct target {
+	const char *what;
+	const char *bench, *path;
+	const char *impl_a, *mode_a;	/* the measured one */
+	unsigned threads_a;
+	const char *impl_b, *mode_b;	/* what it is compared with */
+	unsigned threads_b;
+	bool at_most;			/* a/b <= limit, else b/a >= limit */
+	double limit;
+};
+
+static const struct target targets[] = {
+	{ "persist cache_line: syncmap <= 1.05 x raw", "persist", "cache_line",
+	  "syncmap", NULL, 1, "raw", NULL, 1, true, 1.05 },
+	{ "persist cache_line: syncmap never slower than libpmem", "persist", "cache_line",
+	  "syncmap", NULL, 1, "libpmem", NULL, 1, true, 1.00 },
+	{ "persist cache_line: syncmap never slower than libpmem2", "persist", "cache_line",
+	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.00 },
+	{ "batch page: one batch >= 2 x faster than 64 single persists", "batch", "page",
+	  "syncmap", "batch", 1, "syncmap", "single", 1, false, 2.0 },
+	{ "batch cache_line: syncmap <= 1.05 x raw write-back + one fence", "batch", "cache_line",
+	  "syncmap", "batch", 1, "raw", "batch", 1, true, 1.05 },
+	{ "memcpy: syncmap <= 1.05 x libpmem2", "memcpy", "cache_line",
+	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.05 },
+	{ "threads persist cache_line: 2 threads >= 1.8 x throughput of 1", "persist",
+	  "cache_line", "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.8 },
+	{ "threads batch cache_line: 2 threads >= 1.8 x throughput of 1", "batch",
+	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8 },
+};
+
+static void print_target(const struct target *t, size_t size, double v, bool met, bool json)
+{
+	if (json)
+		printf("{\"target\":\"%s\",\"size\":%zu,\"value\":%.3f,\"limit\":%.2f,\"met\":%s}\n",
+		       t->what, size, v, t->limit, met ? "true" : "false");
+	else
+		printf("  %-7s %-64s %8zu B  %6.2f (%s %.2f)\n", met ? "met" : "MISSED",
+		       t->what, size, v, t->at_most ? "<=" : ">=", t->limit);
+}
+
+/* Return: how many comparisons missed their target. */
+int report_targets(bool json)
+{
+	int missed = 0;
+
+	if (!json)
+		printf("\n== targets (ratios from this run; timing noise on a shared machine is "
+		       "a few percent) ==\n");
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		const struct target *t = &targets[i];
+
+		for (size_t k = 0; k < report_count(); k++) {
+			const struct result *a = report_get(k), *b;
+			double v;
+			bool met;
+
+			if (strcmp(a->bench, t->bench) || strcmp(a->path, t->path) ||
+			    strcmp(a->impl, t->impl_a) || !report_same_mode(a->mode, t->mode_a) ||
+			    a->threads != t->threads_a)
+				continue;
+			b = report_find(t->bench, t->path, t->impl_b, t->mode_b, a->size, t->threads_b);
+			if (!b || a->ns <= 0 || b->ns <= 0)
+				continue;
+			v = t->at_most ? a->ns / b->ns : b->ns / a->ns;
+			met = t->at_most ? v <= t->limit : v >= t->limit;
+			missed += !met;
+			print_target(t, a->size, v, met, json);
+		}
+	}
+	return missed;
+}
+
+static void cpu_model(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(buf, size, "unknown");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		snprintf(buf, size, "%s", colon + 2);
+		buf[strcspn(buf, "\n")] = 0;
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
+static const char *const not_durable =
+	"the cache-line path is FORCED on a file without MAP_SYNC "
+	"(SYNCMAP_FORCE_GRANULARITY=cache_line, PMEM2_FORCE_GRANULARITY=CACHE_LINE): "
+	"its numbers are CPU cost, NOT durability";
+
+void report_header(const struct bench_opts *o, const struct bench_files *f)
+{
+	struct utsname u;
+	char cpu[256];
+
+	cpu_model(cpu, sizeof(cpu));
+	uname(&u);
+	if (!f->cl_durable)
+		fprintf(stderr, "\n*** syncmap-bench: %s ***\n\n", not_durable);
+	if (o->json) {
+		printf("{\"machine\":{\"cpu\":\"%s\",\"nproc\":%ld,\"kernel\":\"%s\"},"
+		       "\"libsyncmap\":\"%s\",\"flush\":\"%s\",\"cache_line_durable\":%s,"
+		       "\"quick\":%s%s%s%s}\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), u.release,
+		       syncmap_version(), syncmap_flush_name(f->flush),
+		       f->cl_durable ? "true" : "false", o->quick ? "true" : "false",
+		       f->cl_durable ? "" : ",\"warning\":\"", f->cl_durable ? "" : not_durable,
+		       f->cl_durable ? "" : "\"");
+		return;
+	}
+	printf("syncmap-bench, libsyncmap %s: %s, %ld CPUs, Linux %s%s\n", syncmap_version(), cpu,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.release, o->quick ? " (--quick)" : "");
+	printf("cache-line file %s: %s, flush %s\n  %s\n", f->cl_path,
+	       syncmap_granularity_name(syncmap_granularity(f->sm_cl.sm)),
+	       syncmap_flush_name(f->flush), syncmap_advice(f->sm_cl.sm));
+	printf("page file %s: %s\n  %s\n", f->pg_path,
+	       syncmap_granularity_name(syncmap_granularity(f->sm_pg.sm)),
+	       syncmap_advice(f->sm_pg.sm));
+	if (!f->cl_durable)
+		printf("\n*** %s ***\n", not_durable);
+	printf("Each operation writes one word per cache line, then persists; medians of "
+	       "interleaved repetitions.\nBatch rows: 64 records of 64 B in 64 pages, ns per "
+	       "whole batch.  2-thread rows: wall time over all threads' operations.\n");
+}
