@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <syncmap.h>
@@ -34,8 +33,6 @@ int __real_munmap(void *, size_t);
 int __real_msync(void *, size_t, int);
 int __real_fdatasync(int);
 int __real_sync_file_range(int, off64_t, off64_t, unsigned);
-int __real_fstatfs(int, struct statfs *);
-int __real_fstatfs64(int, struct statfs64 *);
 
 void *__wrap_mmap(void *, size_t, int, int, int, off_t);
 void *__wrap_mmap64(void *, size_t, int, int, int, off64_t);
@@ -43,8 +40,6 @@ int __wrap_munmap(void *, size_t);
 int __wrap_msync(void *, size_t, int);
 int __wrap_fdatasync(int);
 int __wrap_sync_file_range(int, off64_t, off64_t, unsigned);
-int __wrap_fstatfs(int, struct statfs *);
-int __wrap_fstatfs64(int, struct statfs64 *);
 
 void mock_reset(void)
 {
@@ -159,34 +154,6 @@ int __wrap_sync_file_range(int fd, off64_t off, off64_t len, unsigned flags)
 		return -1;
 	}
 	return __real_sync_file_range(fd, off, len, flags);
-}
-
-int __wrap_fstatfs(int fd, struct statfs *buf)
-{
-	int r;
-
-	if (mock.fstatfs_errno) {
-		errno = mock.fstatfs_errno;
-		return -1;
-	}
-	r = __real_fstatfs(fd, buf);
-	if (r == 0 && mock.fs_type)
-		buf->f_type = mock.fs_type;
-	return r;
-}
-
-int __wrap_fstatfs64(int fd, struct statfs64 *buf)
-{
-	int r;
-
-	if (mock.fstatfs_errno) {
-		errno = mock.fstatfs_errno;
-		return -1;
-	}
-	r = __real_fstatfs64(fd, buf);
-	if (r == 0 && mock.fs_type)
-		buf->f_type = mock.fs_type;
-	return r;
 }
 
 /* ---- files */

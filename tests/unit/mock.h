@@ -2,7 +2,7 @@
 /*
  * The unit tests' kernel.  The test programs are linked against the static
  * library with -Wl,--wrap for the calls in mock.c, so every mmap, msync,
- * fdatasync, sync_file_range and fstatfs the library makes goes through
+ * fdatasync and sync_file_range the library makes goes through
  * here first.  By default each call is passed to libc unchanged; a test
  * sets fields of `mock` to make the kernel answer something else, and
  * reads the counters to see what the library asked for.
@@ -28,8 +28,6 @@ struct mock_state {
 	int msync_eintr;	/* this many msync calls fail with EINTR first */
 	int fdatasync_errno;
 	int sfr_errno;		/* sync_file_range */
-	long fs_type;		/* fstatfs reports this f_type (0: real) */
-	int fstatfs_errno;
 
 	/* What the library did. */
 	int mmap_validate;	/* mmap calls with MAP_SHARED_VALIDATE */
