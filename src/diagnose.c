@@ -41,7 +41,7 @@ static void names_of(const struct sm_fsfacts *fs, const struct sm_chain *c,
 {
 	bool m = fs->have_mount;
 
-	n->fstype = m ? fs->mount.fstype : "the file system";
+	n->fstype = fs->have_type ? fs->fstype : "the file system";
 	n->source = m ? fs->mount.source : "its device";
 	n->point = m ? fs->mount.point : "its mount point";
 	n->file = fs->path[0] ? fs->path : (fs->is_dir ? "the directory" : "the file");
@@ -195,7 +195,11 @@ enum syncmap_cause sm_classify(const struct sm_fsfacts *fs,
 		       say(advice, size, SYNCMAP_CAUSE_NOT_DAX,
 			   "device DAX /dev/%s refused MAP_SYNC; check that it is enabled "
 			   "(daxctl list) and in devdax mode, not system-ram", c->device);
-	if (fs->have_mount && !sm_fstype_dax_capable(fs->mount.fstype))
+	/* Without even the file system type, any explanation is a guess. */
+	if (!fs->have_type)
+		return say(advice, size, SYNCMAP_CAUSE_NOT_DAX, "%s",
+			   sm_cause_default_advice(SYNCMAP_CAUSE_NOT_DAX));
+	if (!sm_fstype_dax_capable(fs->fstype))
 		return classify_fstype(c, &n, advice, size);
 	if (c->resolved) {
 		cause = classify_device(c, &n, advice, size);
@@ -238,6 +242,30 @@ static int xflag_dax(int fd)
 	return (fsx.fsx_xflags & FS_XFLAG_DAX) ? 1 : 0;
 }
 
+/*
+ * The type comes from fstatfs on the descriptor itself, which cannot pick
+ * the wrong line of the mount table; the table's name is kept where the
+ * two agree (ext2/ext3/ext4 share one magic).
+ */
+static void fs_type_of(int fd, struct sm_fsfacts *fs)
+{
+	const char *name, *mnt = fs->mount.fstype;
+	long magic;
+
+	if (sm_sys_fstatfs_type(fd, &magic) < 0)
+		return;
+	fs->have_type = true;
+	name = sm_fs_magic_name(magic);
+	/* "ext3" for the ext magic, "nfs4" for nfs, "fuse.sshfs" for fuse. */
+	if (fs->have_mount && (!name || !strncmp(mnt, name, strlen(name)) ||
+			       (!strncmp(name, "ext", 3) && !strncmp(mnt, "ext", 3))))
+		name = mnt;
+	if (name)
+		snprintf(fs->fstype, sizeof(fs->fstype), "%s", name);
+	else
+		snprintf(fs->fstype, sizeof(fs->fstype), "magic 0x%lx", (unsigned long)magic);
+}
+
 /**
  * sm_fsfacts_of_fd() - what the file system says about an open file
  * @fd: a file or a directory
@@ -251,6 +279,7 @@ void sm_fsfacts_of_fd(int fd, struct sm_fsfacts *fs)
 
 	memset(fs, 0, sizeof(*fs));
 	fs->have_mount = sm_mount_of_fd(fd, &fs->mount) == 0;
+	fs_type_of(fd, fs);
 	fs->statx_dax = statx_dax(fd);
 	fs->xflag_dax = xflag_dax(fd);
 	fs->is_dir = sm_sys_fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);

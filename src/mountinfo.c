@@ -123,6 +123,30 @@ bool sm_fstype_dax_capable(const char *fstype)
 	       !strcmp(fstype, "ext2");
 }
 
+static const struct {
+	long magic;
+	const char *name;
+} fs_magics[] = {
+	{ 0xEF53, "ext4" }, { 0x58465342, "xfs" }, { 0x01021994, "tmpfs" },
+	{ 0x9123683E, "btrfs" }, { 0x6969, "nfs" }, { 0xFF534D42, "cifs" },
+	{ 0xFE534D42, "smb2" }, { 0x65735546, "fuse" }, { 0x794C7630, "overlay" },
+	{ 0x2FC12FC1, "zfs" }, { 0xE0F5E1E2, "erofs" }, { 0xF2F52010, "f2fs" },
+	{ 0x4D44, "vfat" }, { 0x858458F6, "ramfs" }, { 0x01021997, "9p" },
+	{ 0x73717368, "squashfs" }, { 0x9FA0, "proc" }, { 0x62656572, "sysfs" },
+	{ 0x00C36400, "ceph" }, { 0x47504653, "gpfs" }, { 0x0BD00BD0, "lustre" },
+};
+
+const char *sm_fs_magic_name(long magic)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fs_magics) / sizeof(fs_magics[0]); i++)
+		if (fs_magics[i].magic == (long)(uint32_t)magic ||
+		    fs_magics[i].magic == magic)
+			return fs_magics[i].name;
+	return NULL;
+}
+
 static int parse_ids(const char **f, struct sm_mount *out)
 {
 	char num[32];

@@ -133,6 +133,20 @@ int sm_probe_validate_known(void)
 	return sm_validate_errno_meaning(r);
 }
 
+/* How a trial ended, for the report: "granted" or the errno's name. */
+static const char *trial_word(int r)
+{
+	switch (r) {
+	case 0: return "granted";
+	case -EOPNOTSUPP: return "refused with EOPNOTSUPP";
+	case -EINVAL: return "refused with EINVAL";
+	case -EACCES: return "refused with EACCES";
+	case -ENODEV: return "refused with ENODEV";
+	case -ENOMEM: return "failed with ENOMEM";
+	}
+	return strerror(-r);
+}
+
 /* Map len bytes with MAP_SYNC and unmap at once; no page is touched. */
 static int trial_map(int fd, size_t len, bool writable)
 {
@@ -170,8 +184,8 @@ static void trial_new_file(struct sm_gather *g)
 	}
 	g->trial = trial_map(fd, (size_t)sm_page_size(), true);
 	snprintf(g->trial_note, sizeof(g->trial_note),
-		 "an unnamed temporary file in %s: %s", g->dir,
-		 g->trial ? strerror(-g->trial) : "MAP_SYNC mapping succeeded");
+		 "MAP_SYNC mapping of a new unnamed file in %s %s", g->dir,
+		 trial_word(g->trial));
 	sm_sys_close(fd);
 }
 
@@ -182,8 +196,8 @@ static void run_trial(struct sm_gather *g, bool writable)
 		return;
 	}
 	g->trial = trial_map(g->fd, trial_length(g), writable);
-	snprintf(g->trial_note, sizeof(g->trial_note), "%s%s",
-		 g->trial ? strerror(-g->trial) : "MAP_SYNC mapping succeeded",
+	snprintf(g->trial_note, sizeof(g->trial_note), "MAP_SYNC mapping %s%s",
+		 trial_word(g->trial),
 		 writable ? "" : " (read-only trial: the file is not writable)");
 }
 
@@ -389,12 +403,12 @@ static void emit_fs(struct syncmap_probe *p, const struct sm_fsfacts *fs)
 {
 	const struct sm_mount *m = &fs->mount;
 
-	add_string(p, "fs_type", fs->have_mount ? m->fstype : NULL);
+	add_string(p, "fs_type", fs->have_type ? fs->fstype : NULL);
 	add_string(p, "mount_point", fs->have_mount ? m->point : NULL);
 	add_string(p, "mount_source", fs->have_mount ? m->source : NULL);
 	if (!fs->have_mount)
 		add_string(p, "mount_dax", NULL);
-	else if (m->dax == SM_DAX_OPT_NONE && sm_fstype_dax_capable(m->fstype))
+	else if (m->dax == SM_DAX_OPT_NONE && sm_fstype_dax_capable(fs->fstype))
 		sm_probe_add(p, "mount_dax", SM_FACT_STRING, "default (inode)");
 	else
 		sm_probe_add(p, "mount_dax", SM_FACT_STRING, "%s", sm_dax_opt_name(m->dax));

@@ -55,6 +55,8 @@ enum sm_dax_opt sm_dax_opt_parse(const char *opts);
 const char *sm_dax_opt_name(enum sm_dax_opt d);
 /* File systems that implement DAX at all. */
 bool sm_fstype_dax_capable(const char *fstype);
+/* The type name of a statfs f_type magic, or NULL if not one we know. */
+const char *sm_fs_magic_name(long magic);
 
 /* ---- sysfs.c: the device chain as sysfs shows it. */
 
@@ -145,6 +147,9 @@ int sm_ndctl_describe(struct sm_chain *c);
 
 /* What the file system says about the file (or directory). */
 struct sm_fsfacts {
+	bool have_type;		/* fstatfs worked: fstype is reliable */
+	char fstype[SM_NAME_MAX]; /* from the statfs magic, named as the
+				 * mount table names it where they agree */
 	bool have_mount;
 	struct sm_mount mount;
 	int statx_dax;		/* STATX_ATTR_DAX: 1, 0, -1 unknown */
