@@ -1,0 +1,202 @@
+#!/bin/sh
+# The guest half of the DAX harness, run by the initramfs inside the host's
+# root (read-only over 9p).  It brings up the emulated NVDIMMs, the file
+# systems on them, then does what this boot is for (SYNCMAP_DAX_MODE):
+#   check     run every executable tests/dax/guest.d/*.sh
+#   powercut  verify the previous boot's logs, start new workloads, and
+#             wait for the host to cut the power (or stop, on the last boot)
+#   run       run SYNCMAP_DAX_RUN (the harness's --run and --bench)
+# Everything printed goes to the serial console, which the host reads.
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export TMPDIR=/run/tmp HOME=/run/tmp
+mkdir -p "$TMPDIR"
+
+here="$SYNCMAP_DAX_SOURCE/tests/dax"
+tool_dir="$SYNCMAP_DAX_BUILD/tests/dax"
+mnt=/run/dax
+fresh=${SYNCMAP_DAX_FRESH:-0}
+
+result() { echo "RESULT $*"; }
+
+# The regions in the order the host plugged the NVDIMMs (by address).
+regions() {
+	for r in /sys/bus/nd/devices/region*; do
+		printf '%d %s\n' "$(cat "$r/resource")" "${r##*/}"
+	done | sort -n | cut -d' ' -f2
+}
+
+# The device node of namespace N.0 ("pmemN" or "daxN.0"), from ndctl.
+ns_dev() {
+	ndctl list -n "namespace$1.0" |
+		sed -n 's/.*"\(blockdev\|chardev\)":"\([^"]*\)".*/\2/p' | head -n1
+}
+
+ns_mode() {
+	ndctl list -n "namespace$1.0" | sed -n 's/.*"mode":"\([^"]*\)".*/\1/p' | head -n1
+}
+
+# Put region $1's namespace in mode $2 unless it already is (the pfn or
+# dax info block survives on the backing file across boots).
+ns_setup() {
+	if [ "$(ns_mode "$1")" != "$2" ]; then
+		ndctl create-namespace -f -e "namespace$1.0" -m "$2" >/dev/null || return 1
+	fi
+	[ "$(ns_mode "$1")" = "$2" ]
+}
+
+# mount_fs NAME DEVICE TYPE OPTIONS MKFS...: make the file system on a
+# fresh boot, mount it, and check the kernel took the DAX option we asked.
+mount_fs() {
+	name=$1 dev=/dev/$2 type=$3 opts=$4
+	shift 4
+	mkdir -p "$mnt/$name"
+	if [ "$fresh" = 1 ] && ! "$@" "$dev" >/dev/null; then
+		result "setup-$name" FAIL "mkfs $* $dev failed"
+		return 1
+	fi
+	if ! mount -t "$type" -o "$opts" "$dev" "$mnt/$name"; then
+		result "setup-$name" FAIL "mount -t $type -o $opts $dev failed"
+		return 1
+	fi
+	got=$(awk -v m="$mnt/$name" '$2 == m { print $4 }' /proc/mounts)
+	case "$opts" in
+	dax|dax,*)
+		case ",$got," in
+		*,dax,*|*,dax=always,*) ;;
+		*) result "setup-$name" FAIL "mounted without dax: $got"; return 1 ;;
+		esac ;;
+	esac
+	echo "GUEST $name: $type on $dev ($got)"
+}
+
+setup() {
+	set -- $(regions)
+	if [ $# -ne 5 ]; then
+		result setup-nvdimm FAIL "expected 5 regions, found $#: $*"
+		return 1
+	fi
+	r_ext4=${1#region} r_xfs=${2#region} r_devdax=${3#region}
+	r_nodax=${4#region} r_inode=${5#region}
+	ok=1
+	for r in $r_ext4 $r_xfs $r_nodax $r_inode; do
+		ns_setup "$r" fsdax || { result setup-nvdimm FAIL "region$r: no fsdax namespace"; ok=0; }
+	done
+	ns_setup "$r_devdax" devdax || { result setup-nvdimm FAIL "region$r_devdax: no devdax namespace"; ok=0; }
+	[ $ok = 1 ] || return 1
+	domain=$(cat "/sys/bus/nd/devices/region$r_ext4/persistence_domain")
+	ext4mk="mkfs.ext4 -q -F -b 4096"
+	mount_fs ext4-dax "$(ns_dev "$r_ext4")" ext4 dax $ext4mk || ok=0
+	mount_fs xfs-dax "$(ns_dev "$r_xfs")" xfs dax mkfs.xfs -q -f -m reflink=0 || ok=0
+	mount_fs ext4-nodax "$(ns_dev "$r_nodax")" ext4 dax=never $ext4mk || ok=0
+	# The control's workload lives here too: no one else syncs this file
+	# system during a power-cut boot, and the long journal commit interval
+	# keeps the kernel from doing the control's durability work for it.
+	mount_fs ext4-inode "$(ns_dev "$r_inode")" ext4 dax=inode,commit=300 $ext4mk || ok=0
+	mkdir -p "$mnt/tmpfs" && mount -t tmpfs -o size=64m tmpfs "$mnt/tmpfs" || ok=0
+	[ $ok = 1 ] || return 1
+	mkdir -p "$mnt/ext4-inode/dax" "$mnt/ext4-inode/plain" &&
+		"$tool_dir/dax-check" setdax "$mnt/ext4-inode/dax" || {
+			result setup-inode-flag FAIL "cannot set FS_XFLAG_DAX on $mnt/ext4-inode/dax"
+			return 1
+		}
+	export SYNCMAP_DAX_EXT4="$mnt/ext4-dax"
+	export SYNCMAP_DAX_XFS="$mnt/xfs-dax"
+	export SYNCMAP_DAX_NODAX="$mnt/ext4-nodax"
+	export SYNCMAP_DAX_INODE="$mnt/ext4-inode"
+	export SYNCMAP_DAX_INODE_ON="$mnt/ext4-inode/dax"
+	export SYNCMAP_DAX_INODE_OFF="$mnt/ext4-inode/plain"
+	export SYNCMAP_DAX_TMPFS="$mnt/tmpfs"
+	export SYNCMAP_DAX_DEVDAX="/dev/$(ns_dev "$r_devdax")"
+	export SYNCMAP_DAX_DOMAIN="$domain"
+	export SYNCMAP_DAX_TOOLS="$tool_dir"
+	echo "GUEST setup done: domain=$domain devdax=$SYNCMAP_DAX_DEVDAX"
+}
+
+teardown() {
+	sync
+	for m in ext4-dax xfs-dax ext4-nodax ext4-inode tmpfs; do
+		umount "$mnt/$m" 2>/dev/null
+	done
+}
+
+run_checks() {
+	for s in "$here"/guest.d/*.sh; do
+		[ -x "$s" ] || { echo "GUEST skipping $s: not executable"; continue; }
+		n=${s##*/}
+		echo "BEGIN $n"
+		out=$TMPDIR/$n.out
+		timeout 600 "$s" >"$out" 2>&1
+		rc=$?
+		cat "$out"
+		echo "END $n rc=$rc results=$(grep -c '^RESULT ' "$out")"
+	done
+}
+
+# Tag, target and writer of each power-cut workload.
+workloads() {
+	run=$1
+	echo "ext4-dax $SYNCMAP_DAX_EXT4/run-$run append"
+	echo "xfs-dax $SYNCMAP_DAX_XFS/run-$run append"
+	echo "devdax $SYNCMAP_DAX_DEVDAX append"
+	echo "ext4-nodax $SYNCMAP_DAX_NODAX/run-$run append"
+	echo "control $SYNCMAP_DAX_INODE_ON/run-$run control"
+}
+
+acked() {
+	eval "echo \${SYNCMAP_DAX_ACKED_$(echo "$1" | tr - _):-0}"
+}
+
+powercut() {
+	boot=$SYNCMAP_DAX_BOOT
+	prev=$((boot - 1))
+	if [ "$prev" -ge 1 ]; then
+		workloads "$prev" | while read -r tag target how; do
+			extra=
+			[ "$how" = control ] && extra=control
+			"$tool_dir/dax-workload" verify "$target" "$tag" "$prev" \
+				"$(acked "$tag")" $extra
+		done
+	fi
+	if [ "${SYNCMAP_DAX_CUT:-0}" != 1 ]; then
+		echo "GUEST last boot: no new workload"
+		return 0
+	fi
+	# Keep only the log just verified, so the file systems never fill.
+	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "$SYNCMAP_DAX_NODAX" "$SYNCMAP_DAX_INODE_ON"; do
+		for old in "$d"/run-*; do
+			[ -e "$old" ] && [ "$old" != "$d/run-$prev" ] && rm -rf "$old"
+		done
+	done
+	mkdir -p /run/ready
+	workloads "$boot" | while read -r tag target how; do
+		[ -c "$target" ] || mkdir -p "$target"
+		"$tool_dir/dax-workload" "$how" "$target" "$tag" "$boot" "/run/ready/$tag" &
+	done
+	n=0
+	while [ "$(ls /run/ready | wc -l)" -lt 5 ]; do
+		n=$((n + 1))
+		if [ $n -gt 600 ]; then
+			result "powercut-start-run$boot" FAIL "workloads not running after 60 s: $(ls /run/ready)"
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "CUT-READY run=$boot"
+	# The host cuts the power somewhere in here.
+	sleep 3600
+}
+
+echo "GUEST mode=${SYNCMAP_DAX_MODE} boot=${SYNCMAP_DAX_BOOT:-1} fresh=$fresh"
+if setup; then
+	case "$SYNCMAP_DAX_MODE" in
+	check) run_checks ;;
+	powercut) powercut ;;
+	run)
+		echo "RUN-BEGIN"
+		(cd "$TMPDIR" && sh -c "$SYNCMAP_DAX_RUN")
+		echo "RUN-EXIT $?" ;;
+	esac
+fi
+teardown
+echo "GUEST DONE"
