@@ -38,6 +38,7 @@ struct bench_opts {
 	const char *cpu_dir;	/* cache-line-path file */
 	const char *fault_dir;	/* --fault: run only case 6 there */
 	unsigned fault_rounds;
+	uint64_t fixed;		/* --fixed N: one run of N iterations each */
 	unsigned reps_cpu, reps_page;
 	uint64_t sample_ns_cpu, sample_ns_page;
 };
@@ -107,6 +108,8 @@ uint64_t bench_pool_run(struct entry *e, uint64_t iters);
 
 /* run.c: interleave a case's entries, repeat, keep the samples. */
 int bench_run_case(struct bench_case *c, unsigned reps, uint64_t sample_ns);
+/* Instead of timing: run each entry once, for callgrind. */
+void bench_set_fixed(uint64_t iters);
 struct entry *bench_case_add(struct bench_case *c, const char *impl,
 			     const char *mode, unsigned threads, op_fn fn);
 
@@ -125,12 +128,14 @@ extern const op_fn op_batch_syncmap, op_single_syncmap, op_batch_libpmem,
 op_fn op_batch_raw(enum syncmap_flush f);
 op_fn op_single_raw(enum syncmap_flush f);
 extern const op_fn op_copy_syncmap, op_copy_libpmem, op_copy_libpmem2;
+extern const op_fn op_control_alu;
 
 /* cases.c */
 int bench_cases_run(struct bench_files *f, const struct bench_opts *o);
 
 /* report.c */
 void report_header(const struct bench_opts *o, const struct bench_files *f);
+void report_control(double speedup, bool json);
 void report_case(const struct bench_case *c, bool json);
 int report_targets(bool json);
 

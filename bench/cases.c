@@ -169,9 +169,26 @@ static void ctx_fini(struct ctx *x)
 	free(x->src);
 }
 
+/* Not a case: the 2-thread gain of pure ALU work, to read case 5 by. */
+static int control(struct ctx *x)
+{
+	struct bench_case c = { .bench = "control", .path = "cpu", .size = 0, .durable = true };
+	int r;
+
+	if (x->o->fixed)
+		return 0;
+	bench_case_add(&c, "alu", NULL, 1, op_control_alu);
+	bench_case_add(&c, "alu", NULL, 2, op_control_alu);
+	r = bench_run_case(&c, x->o->reps_cpu, x->o->sample_ns_cpu);
+	if (r == 0)
+		report_control(bench_median(c.e[0].samples, c.e[0].nsamples) /
+			       bench_median(c.e[1].samples, c.e[1].nsamples), x->o->json);
+	return r;
+}
+
 static int run_all(struct ctx *x)
 {
-	int r = 0;
+	int r = control(x);
 
 	for (size_t i = 0; i < COUNT(persist_sizes) && r == 0; i++)
 		r = persist_cache_line(x, persist_sizes[i]);

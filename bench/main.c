@@ -28,7 +28,9 @@ static void usage(FILE *out)
 		"               without MAP_SYNC there the path is forced and NOT durable\n"
 		"  --fault DIR  only case 6: 512 first-touch write faults on files in DIR\n"
 		"               (a DAX file system to mean anything)\n"
-		"  --rounds N   fault runs per configuration (default 3, the median is shown)\n");
+		"  --rounds N   fault runs per configuration (default 3, the median is shown)\n"
+		"  --fixed N    no timing: run each single-threaded entry once, N iterations,\n"
+		"               with a callgrind dump per entry (see bench/callgrind.sh)\n");
 }
 
 static void on_log(void *arg, int level, const char *msg)
@@ -62,13 +64,14 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "cpu-dir", required_argument, NULL, 'c' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "fixed", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
 	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
-	while ((c = getopt_long(argc, argv, "jqd:c:f:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
@@ -76,6 +79,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'c': o->cpu_dir = optarg; break;
 		case 'f': o->fault_dir = optarg; break;
 		case 'r': o->fault_rounds = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'x': o->fixed = strtoull(optarg, NULL, 10); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -99,12 +103,13 @@ int main(int argc, char **argv)
 	syncmap_set_log(on_log, NULL, SYNCMAP_LOG_ERR);
 	if (o.fault_dir)
 		return bench_fault(&o) < 0 ? 1 : 0;
+	bench_set_fixed(o.fixed);
 	r = bench_files_open(&f, &o);
 	if (r < 0)
 		return 1;
 	report_header(&o, &f);
 	r = bench_cases_run(&f, &o);
-	if (r == 0)
+	if (r == 0 && !o.fixed)
 		report_targets(o.json);
 	bench_files_close(&f);
 	return r < 0 ? 1 : 0;

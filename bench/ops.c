@@ -252,3 +252,24 @@ static void copy_libpmem2(struct op *o, uint64_t iters)
 const op_fn op_copy_syncmap = copy_syncmap;
 const op_fn op_copy_libpmem = copy_libpmem;
 const op_fn op_copy_libpmem2 = copy_libpmem2;
+
+/* ---- A control: pure ALU work, six independent chains, no memory.  How
+ * much two threads gain on it is the most this machine gives any case. */
+
+static void control_alu(struct op *o, uint64_t iters)
+{
+	uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;
+
+	for (uint64_t i = 0; i < iters * 256; i++) {
+		a += i;
+		b ^= i;
+		c += a;
+		d ^= b;
+		e += c;
+		f ^= d;
+		__asm__ volatile("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "+r"(e), "+r"(f));
+	}
+	o->err = (a + b + c + d + e + f) == 42 ? 0 : 0;
+}
+
+const op_fn op_control_alu = control_alu;

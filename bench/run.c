@@ -5,10 +5,25 @@
  * all implementations alike; the report takes the median.
  */
 #include <stdio.h>
+#include <string.h>
+
+#if HAVE_CALLGRIND_H
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
+#endif
 
 #include "bench.h"
 
 #define MAX_ITERS (1u << 24)
+
+static uint64_t fixed_iters;
+
+void bench_set_fixed(uint64_t iters)
+{
+	fixed_iters = iters;
+}
 
 struct entry *bench_case_add(struct bench_case *c, const char *impl,
 			     const char *mode, unsigned threads, op_fn fn)
@@ -53,10 +68,44 @@ static uint64_t calibrate(struct bench_case *c, uint64_t sample_ns)
 	return iters ? iters : 1;
 }
 
+/*
+ * --fixed N: every single-threaded entry runs once, N iterations, on the
+ * calling thread, between callgrind's zero and dump requests; instruction
+ * counts per operation are then free of timing noise.  The page path is
+ * all syscall, so it gets two iterations.
+ */
+static int run_fixed(struct bench_case *c)
+{
+	uint64_t iters = strcmp(c->path, "page") ? fixed_iters : 2;
+	char name[128];
+	int r;
+
+	for (size_t k = 0; k < c->n; k++) {
+		struct entry *e = &c->e[k];
+		uint64_t t0;
+
+		if (e->threads != 1)
+			continue;
+		snprintf(name, sizeof(name), "%s/%s/%s/%s/%zu/%llu", c->bench, c->path, e->impl,
+			 e->mode ? e->mode : "-", c->size, (unsigned long long)iters);
+		CALLGRIND_ZERO_STATS;
+		t0 = bench_now_ns();
+		e->fn(&e->ops[0], iters);
+		e->samples[e->nsamples++] = (double)(bench_now_ns() - t0) / (double)iters;
+		CALLGRIND_DUMP_STATS_AT(name);
+		if ((r = check_errors(c, e)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int bench_run_case(struct bench_case *c, unsigned reps, uint64_t sample_ns)
 {
 	uint64_t iters;
 	int r;
+
+	if (fixed_iters)
+		return run_fixed(c);
 
 	if (reps > BENCH_MAX_REPS)
 		reps = BENCH_MAX_REPS;

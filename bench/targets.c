@@ -80,6 +80,15 @@ int report_targets(bool json)
 	return missed;
 }
 
+void report_control(double speedup, bool json)
+{
+	if (json)
+		printf("{\"control\":\"alu_throughput\",\"speedup_2_threads\":%.3f}\n", speedup);
+	else
+		printf("\nMachine check: pure ALU work on 2 threads gets %.2fx the throughput of 1 "
+		       "thread;\nthe 2-thread rows below cannot scale better than that.\n", speedup);
+}
+
 static void cpu_model(char *buf, size_t size)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Smoke test of syncmap-bench: run it with --quick --json (and the fault
+mode once, quickly) and check its own output: valid JSON on every line,
+every expected bench/path/impl/mode/size/threads row exactly once, positive
+finite numbers, ratios and targets present.  Timing is never judged here."""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+PERSIST = [64, 256, 4096, 65536]
+COPY = [256, 1024, 4096, 16384, 65536, 262144, 1048576]
+BENCHES = {"persist", "batch", "memcpy", "fault"}
+PATHS = {"byte", "cache_line", "page"}
+IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync"}
+
+
+def expected_rows():
+    rows = set()
+    for size in PERSIST:
+        for th in (1, 2):
+            for impl in ("syncmap", "raw", "libpmem", "libpmem2"):
+                rows.add(("persist", "cache_line", impl, None, size, th))
+        for impl in ("syncmap", "msync", "libpmem2"):
+            rows.add(("persist", "page", impl, None, size, 1))
+    for th in (1, 2):
+        for impl in ("syncmap", "raw"):
+            for mode in ("batch", "single"):
+                rows.add(("batch", "cache_line", impl, mode, 64, th))
+    for impl in ("libpmem", "libpmem2"):
+        for mode in ("batch", "single"):
+            rows.add(("batch", "cache_line", impl, mode, 64, 1))
+    rows |= {("batch", "page", "syncmap", "batch", 64, 1),
+             ("batch", "page", "syncmap", "batch", 64, 2),
+             ("batch", "page", "syncmap", "single", 64, 1),
+             ("batch", "page", "msync", "single", 64, 1),
+             ("batch", "page", "libpmem2", "batch", 64, 1),
+             ("batch", "page", "libpmem2", "single", 64, 1)}
+    for size in COPY:
+        for impl in ("syncmap", "libpmem", "libpmem2"):
+            rows.add(("memcpy", "cache_line", impl, None, size, 1))
+    return rows
+
+
+def positive(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and math.isfinite(v) and v > 0
+
+
+class Checker:
+    def __init__(self):
+        self.errors = []
+
+    def fail(self, msg):
+        self.errors.append(msg)
+
+    def parse(self, text, what):
+        objs = []
+        for n, line in enumerate(text.splitlines(), 1):
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                self.fail(f"{what} line {n} is not JSON ({e}): {line!r}")
+                continue
+            if not isinstance(obj, dict):
+                self.fail(f"{what} line {n} is not an object")
+                continue
+            objs.append(obj)
+        return objs
+
+    def row(self, r):
+        for key in ("bench", "path", "impl", "size", "threads", "ns_per_op"):
+            if key not in r:
+                self.fail(f"row without {key}: {r}")
+                return None
+        if r["bench"] not in BENCHES or r["path"] not in PATHS or \
+                r["impl"] not in IMPLS:
+            self.fail(f"unknown bench, path or impl: {r}")
+        if not positive(r["ns_per_op"]) or not positive(r["size"]) or \
+                not positive(r["threads"]):
+            self.fail(f"a number is not positive: {r}")
+        for k, v in r.get("ratio_vs", {}).items():
+            if k not in IMPLS or not positive(v):
+                self.fail(f"bad ratio {k}={v}: {r}")
+        return (r["bench"], r["path"], r["impl"], r.get("mode"), r["size"],
+                r["threads"])
+
+    def main_run(self, objs):
+        seen = {}
+        targets = 0
+        if not objs or "machine" not in objs[0]:
+            self.fail("the first line does not describe the machine")
+        elif not positive(objs[0]["machine"].get("nproc")):
+            self.fail("machine without nproc")
+        if not any(o.get("control") == "alu_throughput" and
+                   positive(o.get("speedup_2_threads")) for o in objs):
+            self.fail("no ALU control line")
+        for o in objs:
+            if "bench" in o:
+                key = self.row(o)
+                if key in seen:
+                    self.fail(f"duplicate row {key}")
+                seen[key] = o
+            elif "target" in o:
+                targets += 1
+                if not isinstance(o.get("met"), bool) or not positive(o.get("value")):
+                    self.fail(f"bad target line: {o}")
+        want = expected_rows()
+        for key in sorted(want - seen.keys(), key=str):
+            self.fail(f"missing row {key}")
+        for key in sorted(seen.keys() - want, key=str):
+            self.fail(f"unexpected row {key}")
+        for key, o in seen.items():
+            if key[2] == "syncmap" and not o.get("ratio_vs") and key[1] == "cache_line":
+                self.fail(f"syncmap row without ratios: {key}")
+            if key[5] == 2 and not positive(o.get("speedup_vs_1_thread")):
+                self.fail(f"2-thread row without speedup: {key}")
+        if targets < 20:
+            self.fail(f"only {targets} target lines")
+        return len(seen)
+
+    def fault_run(self, objs):
+        rows = [o for o in objs if o.get("bench") == "fault"]
+        if len(rows) != 8:
+            self.fail(f"fault mode gave {len(rows)} rows, not 8")
+        combos = set()
+        for r in rows:
+            self.row(r)
+            combos.add((r.get("preallocated"), r.get("map_sync_requested"),
+                        r.get("background_copy")))
+            hist = r.get("hist_us", {})
+            if sum(hist.values()) != r.get("faults", 0) or r.get("faults") != 512:
+                self.fail(f"histogram does not add up to 512 faults: {r}")
+            if not (r.get("min_ns", 0) <= r["ns_per_op"] <= r.get("max_ns", 0)):
+                self.fail(f"min <= avg <= max does not hold: {r}")
+        if len(combos) != 8:
+            self.fail("fault mode did not cover the 8 configurations")
+        if not any("target" in o for o in objs):
+            self.fail("fault mode printed no target")
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=300)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        raise SystemExit(f"{' '.join(cmd)} exited with {p.returncode}")
+    return p.stdout
+
+
+def main():
+    bench = sys.argv[1]
+    c = Checker()
+    n = c.main_run(c.parse(run([bench, "--quick", "--json"]), "--json"))
+    base = "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=base) as d:
+        c.fault_run(c.parse(run([bench, "--fault", d, "--quick", "--json"]), "--fault"))
+    for e in c.errors:
+        print("FAIL:", e)
+    if c.errors:
+        return 1
+    print(f"PASS: {n} rows and the fault mode's 8 configurations, all well-formed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
