@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe on this machine's real files: a report of an open mapping
+ * agrees with what the mapping got, a report of a path agrees with what
+ * opening it gives, bad paths fail with the right errno and a reason, and
+ * the region look-ups the core relies on answer consistently with the
+ * device chain (a file off any NVDIMM has no domain and no deep flush).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "probe.h"
+
+static char dir[256];
+
+static const char *path_in(const char *name)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	return buf;
+}
+
+static const char *fact(const struct syncmap_probe *p, const char *key)
+{
+	const char *k, *v;
+	size_t i;
+
+	for (i = 0; syncmap_probe_fact(p, i, &k, &v) == 0; i++)
+		if (!strcmp(k, key))
+			return v;
+	return NULL;
+}
+
+static void test_mapping_report(void **state)
+{
+	struct syncmap *m = NULL;
+	struct syncmap_probe *p = NULL, *q = NULL;
+	char json[8192];
+
+	(void)state;
+	assert_int_equal(syncmap_open(path_in("mapped"), SYNCMAP_CREATE, 0, 65536, &m), 0);
+	assert_int_equal(syncmap_probe_mapping(m, &p), 0);
+	assert_int_equal(syncmap_probe_map_sync(p), syncmap_is_sync(m));
+	assert_int_equal(syncmap_probe_granularity(p), syncmap_granularity(m));
+	assert_int_equal(syncmap_probe_flush(p), syncmap_flush_method(m));
+	assert_int_equal(syncmap_probe_cause(p), syncmap_cause(m));
+	assert_string_equal(fact(p, "path"), path_in("mapped"));
+	assert_string_equal(fact(p, "mapping_length"), "65536");
+	assert_true(syncmap_probe_format(p, SYNCMAP_PROBE_JSON, json, sizeof(json)) <
+		    (int)sizeof(json));
+	assert_non_null(strstr(json, "\"mapping_length\":65536"));
+
+	/* The path's own probe reaches the same verdict as the open did. */
+	assert_int_equal(syncmap_probe(path_in("mapped"), &q), 0);
+	assert_int_equal(syncmap_probe_map_sync(q), syncmap_is_sync(m));
+	assert_int_equal(syncmap_probe_cause(q), syncmap_cause(m));
+	assert_string_equal(syncmap_probe_advice(q), syncmap_advice(m));
+	assert_string_equal(fact(q, "target"), "file");
+	syncmap_probe_free(q);
+	syncmap_probe_free(p);
+	assert_int_equal(syncmap_close(m), 0);
+	unlink(path_in("mapped"));
+}
+
+static void test_bad_paths(void **state)
+{
+	struct syncmap_probe *p = NULL;
+
+	(void)state;
+	assert_int_equal(syncmap_probe(dir, &p), -EISDIR);
+	assert_null(p);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_ERROR);
+	assert_non_null(strstr(syncmap_last_advice(), "is a directory"));
+	assert_int_equal(syncmap_probe(path_in("none/file"), &p), -ENOENT);
+	assert_non_null(strstr(syncmap_last_advice(), "neither does its directory"));
+	assert_int_equal(syncmap_probe(NULL, &p), -EINVAL);
+	assert_int_equal(syncmap_probe("", &p), -EINVAL);
+	assert_int_equal(syncmap_probe("/dev/null", &p), -ENODEV);
+	assert_int_equal(syncmap_probe_mapping(NULL, &p), -EINVAL);
+}
+
+/* A new path leaves nothing behind, and says what a new file would get. */
+static void test_new_path(void **state)
+{
+	struct syncmap_probe *p = NULL;
+
+	(void)state;
+	assert_int_equal(syncmap_probe(path_in("later"), &p), 0);
+	assert_int_equal(access(path_in("later"), F_OK), -1);
+	assert_string_equal(fact(p, "target"), "new_file");
+	assert_non_null(strstr(fact(p, "trial_mmap"), "new unnamed file"));
+	syncmap_probe_free(p);
+}
+
+static void test_region_lookups(void **state)
+{
+	struct sm_chain c;
+	bool deep = true;
+	int fd, chain, dom;
+
+	(void)state;
+	fd = open(path_in("region"), O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	chain = sm_chain_of_fd(fd, &c);
+	dom = sm_domain_is_cpu_cache(fd, &deep);
+	if (chain == -ENODEV) {
+		assert_int_equal(dom, -ENODEV);
+		assert_false(deep);
+		assert_int_equal(sm_region_deep_flush(fd), -EOPNOTSUPP);
+	} else {
+		assert_int_equal(chain, 0);
+		assert_int_equal(dom, c.domain == SM_DOMAIN_CPU_CACHE);
+		assert_int_equal(deep, c.deep_flush == 1);
+	}
+	close(fd);
+	unlink(path_in("region"));
+}
+
+static int setup(void **state)
+{
+	const char *t = getenv("TMPDIR");
+
+	(void)state;
+	unsetenv("SYNCMAP_FORCE_GRANULARITY");
+	snprintf(dir, sizeof(dir), "%s/syncmap-probe-XXXXXX", t && *t ? t : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mapping_report),
+		cmocka_unit_test(test_bad_paths),
+		cmocka_unit_test(test_new_path),
+		cmocka_unit_test(test_region_lookups),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

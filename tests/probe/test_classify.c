@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sm_classify(): from gathered facts to a cause and a sentence.  Each case
+ * is a machine described by its facts; the sentence must name what a
+ * person needs to act (file system, device, mount point, namespace) and
+ * the command that fixes it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "probe.h"
+
+struct machine {
+	struct sm_fsfacts fs;
+	struct sm_chain c;
+	char advice[768];
+};
+
+/* ext4 on /dev/pmem0 at /mnt/pmem, fsdax namespace0.0 in region0. */
+static void pmem_ext4(struct machine *m, enum sm_dax_opt dax)
+{
+	memset(m, 0, sizeof(*m));
+	m->fs.have_type = true;
+	snprintf(m->fs.fstype, sizeof(m->fs.fstype), "ext4");
+	m->fs.have_mount = true;
+	snprintf(m->fs.mount.fstype, sizeof(m->fs.mount.fstype), "ext4");
+	snprintf(m->fs.mount.source, sizeof(m->fs.mount.source), "/dev/pmem0");
+	snprintf(m->fs.mount.point, sizeof(m->fs.mount.point), "/mnt/pmem");
+	m->fs.mount.dax = dax;
+	m->fs.statx_dax = 0;
+	m->fs.xflag_dax = 0;
+	snprintf(m->fs.path, sizeof(m->fs.path), "/mnt/pmem/data");
+	sm_chain_init(&m->c);
+	m->c.nvdimm_bus = m->c.resolved = m->c.on_nd = true;
+	snprintf(m->c.device, sizeof(m->c.device), "pmem0");
+	snprintf(m->c.bus, sizeof(m->c.bus), "ndbus0");
+	snprintf(m->c.region, sizeof(m->c.region), "region0");
+	snprintf(m->c.ns, sizeof(m->c.ns), "namespace0.0");
+	m->c.mode = SM_NS_FSDAX;
+	m->c.domain = SM_DOMAIN_MEM_CTRL;
+}
+
+static enum syncmap_cause run(struct machine *m)
+{
+	return sm_classify(&m->fs, &m->c, m->advice, sizeof(m->advice));
+}
+
+#define assert_says(m, text) assert_non_null(strstr((m)->advice, text))
+
+static void test_mounted_without_dax(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+	assert_says(&m, "ext4 on /dev/pmem0 is mounted at /mnt/pmem without dax");
+	assert_says(&m, "umount /mnt/pmem && mount -o dax /dev/pmem0 /mnt/pmem");
+	/* With no dax option the per-file flag is the other way. */
+	assert_says(&m, "chattr +x");
+}
+
+static void test_dax_never(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NEVER);
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+	assert_says(&m, "dax=never");
+	assert_null(strstr(m.advice, "chattr"));
+}
+
+static void test_dax_inode_flag_unset(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_INODE);
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
+	assert_says(&m, "xfs_io -c 'chattr +x' /mnt/pmem/data");
+}
+
+static void test_dax_inode_directory(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_INODE);
+	m.fs.is_dir = true;
+	snprintf(m.fs.path, sizeof(m.fs.path), "/mnt/pmem/dir");
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
+	assert_says(&m, "the directory /mnt/pmem/dir lacks the DAX flag");
+	assert_says(&m, "chattr +x' /mnt/pmem/dir");
+}
+
+/* The flag is set but the inode has not been reloaded since. */
+static void test_flag_set_not_in_effect(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_INODE);
+	m.fs.xflag_dax = 1;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
+	assert_says(&m, "not in effect yet");
+	/* Also with the default (no option) mode. */
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	m.fs.xflag_dax = 1;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
+}
+
+static void test_raw_namespace(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	/* Raw comes first even though the mount lacks dax: remounting
+	 * would not help. */
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	m.c.mode = SM_NS_RAW;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NAMESPACE_RAW);
+	assert_says(&m, "namespace0.0 (behind /dev/pmem0, mounted at /mnt/pmem) is in raw mode");
+	assert_says(&m, "ndctl create-namespace -f -e namespace0.0 -m fsdax");
+}
+
+static void test_sector_namespace(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_ALWAYS);
+	m.c.mode = SM_NS_SECTOR;
+	snprintf(m.c.device, sizeof(m.c.device), "pmem0s");
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_DEVICE_NOT_DAX);
+	assert_says(&m, "sector mode");
+	assert_says(&m, "/dev/pmem0s");
+}
+
+static void test_virtio_pmem(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_ALWAYS);
+	m.c.virtio = true;
+	m.c.domain = SM_DOMAIN_NONE;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_SYNCHRONOUS);
+	assert_says(&m, "virtio-pmem");
+	assert_says(&m, "not synchronous");
+}
+
+static void test_not_pmem_with_bus(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	m.c.on_nd = false;
+	snprintf(m.c.device, sizeof(m.c.device), "sda1");
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_DEVICE_NOT_DAX);
+	assert_says(&m, "ext4 on /dev/sda1 (mounted at /mnt/pmem) is not on persistent memory");
+}
+
+static void test_no_nvdimm_bus(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	m.c.on_nd = m.c.nvdimm_bus = false;
+	snprintf(m.c.device, sizeof(m.c.device), "vda");
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NO_NVDIMM_BUS);
+	assert_says(&m, "no NVDIMM bus");
+	assert_says(&m, "/dev/vda");
+	/* Also when sysfs could not name the device. */
+	m.c.resolved = false;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NO_NVDIMM_BUS);
+}
+
+static void test_not_capable_fs(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	snprintf(m.fs.fstype, sizeof(m.fs.fstype), "tmpfs");
+	snprintf(m.fs.mount.point, sizeof(m.fs.mount.point), "/dev/shm");
+	m.c.resolved = m.c.on_nd = false;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE);
+	assert_says(&m, "tmpfs");
+	assert_says(&m, "/dev/shm");
+	assert_says(&m, "ext4 or xfs");
+	m.c.nvdimm_bus = false;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE);
+	assert_says(&m, "no NVDIMM bus");
+}
+
+/* Mounted with dax on fsdax pmem and still refused: no guess, but where
+ * to look. */
+static void test_unexplained(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_ALWAYS);
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_DAX);
+	assert_says(&m, "dmesg");
+}
+
+static void test_no_fs_type(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	m.fs.have_type = false;
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_DAX);
+}
+
+static void test_devdax(void **state)
+{
+	struct machine m;
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	m.c.devdax = true;
+	snprintf(m.c.device, sizeof(m.c.device), "dax0.0");
+	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_DAX);
+	assert_says(&m, "/dev/dax0.0");
+}
+
+/* A short buffer is cut, never overrun; a zero-sized one is untouched. */
+static void test_short_buffer(void **state)
+{
+	struct machine m;
+	char small[16];
+
+	(void)state;
+	pmem_ext4(&m, SM_DAX_OPT_NONE);
+	memset(small, 'x', sizeof(small));
+	assert_int_equal(sm_classify(&m.fs, &m.c, small, 8),
+			 SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+	assert_int_equal(strlen(small), 7);
+	assert_int_equal(small[8], 'x');
+	assert_int_equal(sm_classify(&m.fs, &m.c, small, 0),
+			 SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mounted_without_dax),
+		cmocka_unit_test(test_dax_never),
+		cmocka_unit_test(test_dax_inode_flag_unset),
+		cmocka_unit_test(test_dax_inode_directory),
+		cmocka_unit_test(test_flag_set_not_in_effect),
+		cmocka_unit_test(test_raw_namespace),
+		cmocka_unit_test(test_sector_namespace),
+		cmocka_unit_test(test_virtio_pmem),
+		cmocka_unit_test(test_not_pmem_with_bus),
+		cmocka_unit_test(test_no_nvdimm_bus),
+		cmocka_unit_test(test_not_capable_fs),
+		cmocka_unit_test(test_unexplained),
+		cmocka_unit_test(test_no_fs_type),
+		cmocka_unit_test(test_devdax),
+		cmocka_unit_test(test_short_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
