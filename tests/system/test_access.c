@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the kernel allows: read-only files, permissions, exclusive
+ * creation, symbolic links, paths that are not there, character devices
+ * that are not device DAX, directories.  Every refusal is the kernel's
+ * errno and comes with advice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <syncmap.h>
+
+#include "sys_util.h"
+
+#define PG 4096u
+#define NOBODY 65534
+
+static const char *dir(void)
+{
+	const char *d = st_disk_dir();
+
+	assert_non_null(d);
+	return d;
+}
+
+static void assert_refused(const char *path, unsigned flags, uint64_t size, int err)
+{
+	struct syncmap *m = NULL;
+
+	assert_int_equal(syncmap_open(path, flags, 0, size, &m), err);
+	assert_null(m);
+	assert_int_equal(syncmap_last_cause() == SYNCMAP_CAUSE_NONE, 0);
+	assert_true(strlen(syncmap_last_advice()) > 0);
+}
+
+static void test_created_mode(void **state)
+{
+	const char *path = st_path(dir(), "mode");
+	struct syncmap *m = NULL;
+	struct stat st;
+	mode_t old = umask(0);
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, PG, &m), 0);
+	syncmap_close(m);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_true(S_ISREG(st.st_mode));
+	unlink(path);
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0640, PG, &m), 0);
+	syncmap_close(m);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	/* An existing file keeps its mode. */
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0666, PG, &m), 0);
+	syncmap_close(m);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	umask(old);
+}
+
+static void test_excl(void **state)
+{
+	const char *path = st_path(dir(), "excl");
+	struct syncmap *m = NULL;
+
+	(void)state;
+	st_make_file(path, 2 * PG, 1);
+	assert_refused(path, SYNCMAP_CREATE | SYNCMAP_EXCL, PG, -EEXIST);
+	/* Untouched. */
+	assert_int_equal(st_file_size(path), 2 * PG);
+	unlink(path);
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_EXCL, 0, PG, &m), 0);
+	syncmap_close(m);
+	assert_int_equal(st_file_size(path), PG);
+}
+
+static void test_missing(void **state)
+{
+	const char *path = st_path(dir(), "missing");
+
+	(void)state;
+	unlink(path);
+	assert_refused(path, 0, PG, -ENOENT);
+	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_CREATE"));
+	assert_refused(st_path(dir(), "no/such/dir"), SYNCMAP_CREATE, PG, -ENOENT);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_nofollow(void **state)
+{
+	const char *target = st_path(dir(), "target");
+	const char *link = st_path(dir(), "link");
+	struct syncmap *m = NULL;
+
+	(void)state;
+	st_make_file(target, PG, 2);
+	unlink(link);
+	assert_int_equal(symlink("target", link), 0);
+	assert_refused(link, SYNCMAP_NOFOLLOW, 0, -ELOOP);
+	assert_non_null(strstr(syncmap_last_advice(), "NOFOLLOW"));
+	assert_refused(link, SYNCMAP_NOFOLLOW | SYNCMAP_CREATE, 0, -ELOOP);
+	/* Followed without the flag. */
+	assert_int_equal(syncmap_open(link, 0, 0, 0, &m), 0);
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[7], st_pattern(2, 7));
+	syncmap_close(m);
+}
+
+static void test_directory(void **state)
+{
+	const char *d = st_path(dir(), "subdir");
+
+	(void)state;
+	rmdir(d);
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_refused(d, 0, PG, -EISDIR);
+	assert_refused(d, SYNCMAP_RDONLY, 0, -EISDIR);
+	assert_refused(d, SYNCMAP_CREATE, PG, -EISDIR);
+	rmdir(d);
+}
+
+static void test_devdax_missing(void **state)
+{
+	char path[64];
+	int i;
+
+	(void)state;
+	/* A device DAX name nothing here uses. */
+	for (i = 97; i < 200; i++) {
+		snprintf(path, sizeof(path), "/dev/dax%d.%d", i, i);
+		if (access(path, F_OK) < 0)
+			break;
+	}
+	assert_refused(path, 0, 0, -ENOENT);
+	assert_non_null(strstr(syncmap_last_advice(), path));
+	assert_refused(path, SYNCMAP_REQUIRE_SYNC, 0, -ENOENT);
+}
+
+/* A character device that is not device DAX. */
+static void test_char_device_not_dax(void **state)
+{
+	(void)state;
+	if (access("/dev/zero", R_OK | W_OK) < 0)
+		skip();
+	assert_refused("/dev/zero", 0, 0, -ENODEV);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_DEVICE_NOT_DAX);
+	assert_string_equal(syncmap_cause_name(syncmap_last_cause()), "device_not_dax");
+	assert_refused("/dev/zero", SYNCMAP_RDONLY, 0, -ENODEV);
+	assert_refused("/dev/zero", 0, 2u << 20, -ENODEV);
+}
+
+static void test_readonly_file(void **state)
+{
+	const char *path = st_path(dir(), "ro");
+	struct syncmap *m = NULL;
+	uint8_t *p;
+	int fd;
+
+	(void)state;
+	st_make_file(path, 4 * PG, 3);
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(syncmap_open(path, SYNCMAP_RDONLY, 0, 0, &m), 0);
+	p = syncmap_addr(m);
+	assert_int_equal(p[3 * PG + 3], st_pattern(3, 3 * PG + 3));
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_READ_ONLY);
+	assert_int_equal(syncmap_persist(m, p, 1), -EBADF);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_READ_ONLY);
+	assert_non_null(strstr(syncmap_last_advice(), "read-only"));
+	assert_int_equal(syncmap_memcpy(m, p, "x", 1, 0), -EBADF);
+	assert_int_equal(syncmap_close(m), 0);
+	m = NULL;
+
+	/* A read-only descriptor cannot give a writable mapping. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, 0, 0, &m), -EACCES);
+	assert_null(m);
+	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"));
+	assert_int_equal(syncmap_open_fd(fd, PG, PG, SYNCMAP_RDONLY, &m), 0);
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[0], st_pattern(3, PG));
+	syncmap_close(m);
+	close(fd);
+}
+
+/*
+ * A 0400 file opened for writing by someone who is not root: the kernel
+ * says EACCES.  Root passes permission checks, so the open runs in a
+ * child that gave up its privileges.
+ */
+static void test_permission_denied(void **state)
+{
+	const char *d = dir();
+	const char *path = st_path(d, "perm");
+	struct stat dst;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("not root: cannot drop to another user, skipped\n");
+		skip();
+	}
+	st_make_file(path, 2 * PG, 4);
+	assert_int_equal(chown(path, NOBODY, NOBODY), 0);
+	assert_int_equal(chmod(path, 0400), 0);
+	/* nobody must be able to reach the file. */
+	assert_int_equal(stat(d, &dst), 0);
+	assert_int_equal(chmod(d, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct syncmap *m = NULL;
+		int code = 0;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(10);
+		if (syncmap_open(path, 0, 0, 0, &m) != -EACCES)
+			code = 11;
+		else if (!strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"))
+			code = 12;
+		else if (syncmap_open(path, SYNCMAP_RDONLY, 0, 0, &m) != 0)
+			code = 13;
+		else if (((uint8_t *)syncmap_addr(m))[1] != st_pattern(4, 1))
+			code = 14;
+		else if (syncmap_persist(m, syncmap_addr(m), 1) != -EBADF)
+			code = 15;
+		syncmap_close(m);
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	chmod(d, dst.st_mode & 07777);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_created_mode),
+		cmocka_unit_test(test_excl),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_nofollow),
+		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_devdax_missing),
+		cmocka_unit_test(test_char_device_not_dax),
+		cmocka_unit_test(test_readonly_file),
+		cmocka_unit_test(test_permission_denied),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, st_group_teardown);
+}
