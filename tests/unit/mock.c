@@ -33,6 +33,8 @@ int __real_munmap(void *, size_t);
 int __real_msync(void *, size_t, int);
 int __real_fdatasync(int);
 int __real_sync_file_range(int, off64_t, off64_t, unsigned);
+int __real_openat(int, const char *, int, ...);
+int __real_openat64(int, const char *, int, ...);
 
 void *__wrap_mmap(void *, size_t, int, int, int, off_t);
 void *__wrap_mmap64(void *, size_t, int, int, int, off64_t);
@@ -40,6 +42,8 @@ int __wrap_munmap(void *, size_t);
 int __wrap_msync(void *, size_t, int);
 int __wrap_fdatasync(int);
 int __wrap_sync_file_range(int, off64_t, off64_t, unsigned);
+int __wrap_openat(int, const char *, int, ...);
+int __wrap_openat64(int, const char *, int, ...);
 
 void mock_reset(void)
 {
@@ -154,6 +158,47 @@ int __wrap_sync_file_range(int fd, off64_t off, off64_t len, unsigned flags)
 		return -1;
 	}
 	return __real_sync_file_range(fd, off, len, flags);
+}
+
+/* A fake sysfs for device DAX geometry: only /sys/dev/char is moved. */
+static const char *redirect(const char *path, char *buf, size_t size)
+{
+	static const char prefix[] = "/sys/dev/char/";
+
+	if (!mock.sysfs_root[0] || !path || strncmp(path, prefix, sizeof(prefix) - 1))
+		return path;
+	snprintf(buf, size, "%s%s", mock.sysfs_root, path + 4);
+	mock.sysfs_redirects++;
+	return buf;
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+	return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+}
+
+int __wrap_openat(int dirfd, const char *path, int flags, ...)
+{
+	char buf[512];
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	return __real_openat(dirfd, redirect(path, buf, sizeof(buf)), flags, mode);
+}
+
+int __wrap_openat64(int dirfd, const char *path, int flags, ...)
+{
+	char buf[512];
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = mode_arg(flags, ap);
+	va_end(ap);
+	return __real_openat64(dirfd, redirect(path, buf, sizeof(buf)), flags, mode);
 }
 
 /* ---- files */

@@ -2,7 +2,7 @@
 /*
  * The unit tests' kernel.  The test programs are linked against the static
  * library with -Wl,--wrap for the calls in mock.c, so every mmap, msync,
- * fdatasync and sync_file_range the library makes goes through
+ * fdatasync, sync_file_range and openat the library makes goes through
  * here first.  By default each call is passed to libc unchanged; a test
  * sets fields of `mock` to make the kernel answer something else, and
  * reads the counters to see what the library asked for.
@@ -28,6 +28,8 @@ struct mock_state {
 	int msync_eintr;	/* this many msync calls fail with EINTR first */
 	int fdatasync_errno;
 	int sfr_errno;		/* sync_file_range */
+	/* Opens of /sys/dev/char/... go to sysfs_root/dev/char/... */
+	char sysfs_root[256];
 
 	/* What the library did. */
 	int mmap_validate;	/* mmap calls with MAP_SHARED_VALIDATE */
@@ -40,6 +42,7 @@ struct mock_state {
 	int fdatasync_calls;
 	int sfr_calls;
 	struct mock_range sfr[MOCK_MAX_RANGES];
+	int sysfs_redirects;
 };
 
 extern struct mock_state mock;

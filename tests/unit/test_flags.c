@@ -102,6 +102,9 @@ static void test_bad_arguments(void **state)
 	assert_open_refused(ut_path("mode"), SYNCMAP_CREATE, 0170000 | 0600, 4096, -EINVAL);
 	/* An empty file and no size: nothing to map. */
 	assert_open_refused(ut_make_file("empty", 0), 0, 0, 0, -EINVAL);
+	/* Nor for a file about to be created: and it is not left behind. */
+	unlink(ut_path("new-empty"));
+	assert_open_refused(ut_path("new-empty"), SYNCMAP_CREATE, 0, 0, -EINVAL);
 	/* Too large to map. */
 	assert_open_refused(ut_make_file("huge", 4096), 0, 0, UINT64_MAX - 4095, -EOVERFLOW);
 	assert_null(m);

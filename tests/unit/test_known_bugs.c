@@ -100,6 +100,26 @@ static void test_failed_resize_keeps_data(void **state)
 	close(fd);
 }
 
+/*
+ * A device DAX path that does not exist: the advice says "pass
+ * SYNCMAP_CREATE to create it", which would make a regular file in /dev.
+ * It should say that no such device DAX exists and how to list or make
+ * one (daxctl list, ndctl create-namespace -m devdax).
+ */
+static void test_devdax_missing_advice(void **state)
+{
+	struct syncmap *m = NULL;
+	const char *path = "/dev/dax97.97";
+
+	(void)state;
+	if (access(path, F_OK) == 0)
+		skip();
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), -ENOENT);
+	assert_null(strstr(syncmap_last_advice(), "SYNCMAP_CREATE"));
+	assert_true(strstr(syncmap_last_advice(), "daxctl") ||
+		    strstr(syncmap_last_advice(), "ndctl"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +127,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fallback_failure_explained, ut_setup),
 		cmocka_unit_test_setup(test_forbid_failure_explained, ut_setup),
 		cmocka_unit_test_setup(test_failed_resize_keeps_data, ut_setup),
+		cmocka_unit_test_setup(test_devdax_missing_advice, ut_setup),
 	};
 
 	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
