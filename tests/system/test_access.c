@@ -246,6 +246,36 @@ static void test_permission_denied(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The mapping's own descriptor must not leak into programs the caller
+ * executes. */
+static void test_descriptor_cloexec(void **state)
+{
+	const char *path = st_path(dir(), "cloexec");
+	char link[64], target[1024], want[1024];
+	struct syncmap *m = NULL;
+	int found = 0;
+
+	(void)state;
+	st_make_file(path, PG, 5);
+	assert_non_null(realpath(path, want));
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, want))
+			continue;
+		found++;
+		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	assert_int_equal(found, 1);
+	syncmap_close(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_char_device_not_dax),
 		cmocka_unit_test(test_readonly_file),
 		cmocka_unit_test(test_permission_denied),
+		cmocka_unit_test(test_descriptor_cloexec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, st_group_teardown);

@@ -333,6 +333,36 @@ static void test_flush_drain(void **state)
 	}
 }
 
+/* A size that is not a whole number of pages: the file keeps it exactly
+ * and the last byte persists. */
+static void test_odd_size(void **state)
+{
+	const char *path = st_path(dir_or_skip(state), "odd");
+	struct syncmap *m;
+	struct syncmap_batch *b;
+	uint8_t *p, c;
+
+	unlink(path);
+	m = must_open(path, SYNCMAP_CREATE, 5000);
+	assert_int_equal(syncmap_length(m), 5000);
+	assert_int_equal(st_file_size(path), 5000);
+	p = syncmap_addr(m);
+	p[4999] = 0x42;
+	assert_int_equal(syncmap_persist(m, p + 4999, 1), 0);
+	assert_int_equal(syncmap_persist(m, p + 4999, 2), -EINVAL);
+	p[0] = 0x24;
+	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
+	assert_int_equal(syncmap_batch_add(b, p, 5000), 0);
+	assert_int_equal(syncmap_batch_commit(b), 0);
+	syncmap_batch_free(b);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(st_file_size(path), 5000);
+	st_read_file(path, 4999, &c, 1);
+	assert_int_equal(c, 0x42);
+	st_read_file(path, 0, &c, 1);
+	assert_int_equal(c, 0x24);
+}
+
 #define GROUP(f) cmocka_unit_test(f)
 
 int main(void)
@@ -348,6 +378,7 @@ int main(void)
 		GROUP(test_batch_64_pages),
 		GROUP(test_copies),
 		GROUP(test_flush_drain),
+		GROUP(test_odd_size),
 	};
 	int failed;
 
