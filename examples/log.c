@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <syncmap.h>
@@ -217,7 +218,13 @@ static int start_writing(struct wal *w)
 
 static int wal_open(struct wal *w, const char *file, uint64_t size, bool writing)
 {
-	int r = syncmap_open(file, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0644, size, &w->m);
+	struct stat st;
+	int r;
+
+	/* An existing log keeps its size: map all of it. */
+	if (stat(file, &st) == 0 && st.st_size > 0)
+		size = 0;
+	r = syncmap_open(file, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0644, size, &w->m);
 
 	if (r < 0) {
 		fprintf(stderr, "log: %s: %s\n  cause: %s\n  advice: %s\n", file,

@@ -1,0 +1,206 @@
+#!/bin/sh
+# The examples on a real MAP_SYNC kernel.
+#
+# With no arguments (check mode): counter, log and kv run on every file
+# system the guest mounts, must report the path the library should take
+# there (cache_line, or byte when the persistence domain is cpu_cache, on
+# DAX; the page path with the matching cause elsewhere), and log and kv
+# must recover from a crash at every persist of a short run.
+#
+# With arguments, the same shapes as dax-workload, so that main.sh can
+# run log and kv as power-cut workloads:
+#   examples.sh examples-log|examples-kv TARGET TAG RUN [READY]
+#       start the example's "fill" in the directory TARGET and print
+#       "ACK TAG N" once N operations are durable (N counts from 0, as
+#       dax-workload's ids do); READY is created after the first one;
+#       idle instead of exiting if the log fills up
+#   examples.sh verify TARGET TAG RUN ACKED examples-log|examples-kv
+#       after the cut: the example's own verify, as one RESULT line
+set -u
+ex=${SYNCMAP_DAX_BUILD:-build}/examples
+
+result() { echo "RESULT $*"; }
+
+file_of() {	# file_of examples-log|examples-kv TARGET
+	case "$1" in
+	examples-log) echo "$2/log" ;;
+	examples-kv) echo "$2/kv" ;;
+	*) return 1 ;;
+	esac
+}
+
+powercut_writer() {
+	how=$1 target=$2 tag=$3 ready=${5:-}
+	mkdir -p "$target"
+	file=$(file_of "$how" "$target") || exit 2
+	case "$how" in
+	examples-log) set -- "$ex/log" -s 16 "$file" fill 1000000000 8 ;;
+	examples-kv) set -- "$ex/kv" "$file" fill 1000000000 ;;
+	esac
+	"$@" 2>&1 | awk -v tag="$tag" -v ready="$ready" '
+		/^ack [0-9]+$/ {
+			printf "ACK %s %d\n", tag, $2 - 1; fflush()
+			if (!seen && ready != "") { printf "" > ready; close(ready) }
+			seen = 1; next
+		}
+		{ printf "WORKLOAD %s %s\n", tag, $0; fflush() }'
+	echo "WORKLOAD $tag idle: the example stopped"
+	# A workload that ends must not look like a crash to the harness.
+	while :; do sleep 3600; done
+}
+
+powercut_verify() {
+	target=$1 tag=$2 run=$3 acked=$4 how=$5
+	file=$(file_of "$how" "$target") || exit 2
+	name="powercut-$tag-run$run"
+	if [ ! -e "$file" ]; then
+		if [ "$acked" -eq 0 ]; then
+			result "$name" PASS "no operation was acknowledged and none is there"
+		else
+			result "$name" FAIL "$file is missing after $acked acknowledged operations"
+		fi
+		return
+	fi
+	case "$how" in
+	examples-log) out=$("$ex/log" "$file" verify "$acked" 2>/dev/null) ;;
+	examples-kv) out=$("$ex/kv" "$file" verify "$acked" 2>/dev/null) ;;
+	esac
+	if [ $? -eq 0 ]; then
+		result "$name" PASS "acked=$acked $out"
+	else
+		result "$name" FAIL "acked=$acked $(echo "$out" | tr '\n' ' ')"
+	fi
+}
+
+case "${1:-}" in
+examples-log|examples-kv) powercut_writer "$@" ;;
+verify) shift; powercut_verify "$@"; exit 0 ;;
+"") ;;
+*) echo "usage: $0 [examples-log|examples-kv TARGET TAG RUN [READY] | verify TARGET TAG RUN ACKED HOW]" >&2
+   exit 2 ;;
+esac
+
+# ---- check mode
+
+for p in counter log kv; do
+	if [ ! -x "$ex/$p" ]; then
+		result "example-$p" SKIP "$ex/$p is not built (-Dexamples=false)"
+		exit 0
+	fi
+done
+
+case "${SYNCMAP_DAX_DOMAIN:-}" in
+cpu_cache) dax_gran=byte ;;
+*) dax_gran=cache_line ;;
+esac
+
+work=${TMPDIR:-/tmp}/examples.$$
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+
+# counter_on NAME DIR GRANULARITY CAUSE: counts, and takes the right path
+counter_on() {
+	name=$1 dir=$2 gran=$3 cause=$4 f=$2/counter
+	rm -f "$f"
+	a=$("$ex/counter" "$f" 2>&1) && b=$("$ex/counter" "$f" 1000 2>&1) || {
+		result "example-counter-$name" FAIL "$(echo "$a $b" | tr '\n' ' ')"
+		return
+	}
+	got=$(echo "$a" | sed -n 's/^granularity: *\([a-z_]*\).*/\1/p')
+	why=$(echo "$a" | sed -n 's/^cause: *//p')
+	cost=$(echo "$b" | sed -n 's/.*(\(.*per persist\)).*/\1/p')
+	if [ "$got" != "$gran" ] || [ "$why" != "$cause" ]; then
+		result "example-counter-$name" FAIL "got $got/$why, expected $gran/$cause"
+	elif ! echo "$a" | grep -q 'counter: *0 -> 1 ' || ! echo "$b" | grep -q 'counter: *1 -> 1001 '; then
+		result "example-counter-$name" FAIL "did not count: $(echo "$a $b" | grep counter: | tr '\n' ' ')"
+	else
+		result "example-counter-$name" PASS "$got/$why, $cost"
+	fi
+}
+
+# crash_loop NAME PROGRAM...: cut the example short after each of its
+# first persists, then its verify must accept what is left.
+log_crashes() {
+	name=$1 dir=$2 bad= n=1
+	while [ $n -le 16 ]; do
+		f=$dir/crash.log
+		rm -f "$f"
+		acked=$(EXAMPLE_CRASH_AFTER=$n "$ex/log" -s 1 "$f" fill 12 3 2>/dev/null |
+			sed -n 's/^ack //p' | tail -n 1)
+		"$ex/log" "$f" verify "${acked:-0}" >/dev/null 2>&1 || bad="$bad $n"
+		n=$((n + 1))
+	done
+	rm -f "$dir/crash.log"
+	if [ -z "$bad" ]; then
+		result "example-log-crash-$name" PASS "recovered after a crash at each of 16 persists"
+	else
+		result "example-log-crash-$name" FAIL "verify failed after a crash at persist$bad"
+	fi
+}
+
+kv_crashes() {
+	name=$1 dir=$2 bad= n=1
+	while [ $n -le 30 ]; do
+		f=$dir/crash.kv
+		rm -f "$f"
+		acked=$(EXAMPLE_CRASH_AFTER=$n "$ex/kv" "$f" fill 14 2>/dev/null |
+			sed -n 's/^ack //p' | tail -n 1)
+		"$ex/kv" "$f" verify "${acked:-0}" >/dev/null 2>&1 || bad="$bad $n"
+		n=$((n + 1))
+	done
+	rm -f "$dir/crash.kv"
+	if [ -z "$bad" ]; then
+		result "example-kv-crash-$name" PASS "recovered after a crash at each of 30 persists"
+	else
+		result "example-kv-crash-$name" FAIL "verify failed after a crash at persist$bad"
+	fi
+}
+
+log_on() {
+	name=$1 dir=$2 gran=$3 f=$2/wal
+	rm -f "$f"
+	out=$("$ex/log" -s 1 "$f" append one two 2>&1; "$ex/log" "$f" fill 40 8 2>&1;
+	      "$ex/log" "$f" verify 42 2>&1)
+	if ! echo "$out" | grep -q "$gran granularity"; then
+		result "example-log-$name" FAIL "not on the $gran path: $(echo "$out" | head -n 1)"
+	elif ! echo "$out" | grep -q '^verify: 42 records .*: ok$'; then
+		result "example-log-$name" FAIL "$(echo "$out" | grep -v '^ack' | tr '\n' ' ')"
+	else
+		result "example-log-$name" PASS "$gran, 42 records appended and recovered"
+	fi
+	rm -f "$f"
+}
+
+kv_on() {
+	name=$1 dir=$2 gran=$3 f=$2/kv
+	rm -f "$f"
+	"$ex/kv" "$f" put alice 1 2>"$work/kv.err" && "$ex/kv" "$f" put alice 2 2>/dev/null &&
+		"$ex/kv" "$f" put bob 3 2>/dev/null && "$ex/kv" "$f" del bob 2>/dev/null
+	v=$("$ex/kv" "$f" get alice 2>/dev/null)
+	if ! grep -q "$gran granularity" "$work/kv.err"; then
+		result "example-kv-$name" FAIL "not on the $gran path: $(head -n 1 "$work/kv.err")"
+	elif [ "$v" != 2 ] || "$ex/kv" "$f" get bob >/dev/null 2>&1; then
+		result "example-kv-$name" FAIL "alice=$v, bob should be gone"
+	else
+		result "example-kv-$name" PASS "$gran, put/update/delete/get"
+	fi
+	rm -f "$f"
+}
+
+run_all() {	# run_all NAME DIR GRANULARITY CAUSE
+	[ -n "$2" ] && [ -d "$2" ] || { result "example-$1" FAIL "no directory for $1"; return; }
+	d=$2/examples
+	mkdir -p "$d"
+	counter_on "$1" "$d" "$3" "$4"
+	log_on "$1" "$d" "$3"
+	kv_on "$1" "$d" "$3"
+	log_crashes "$1" "$d"
+	kv_crashes "$1" "$d"
+	rm -rf "$d"
+}
+
+run_all ext4-dax "${SYNCMAP_DAX_EXT4:-}" "$dax_gran" none
+run_all xfs-dax "${SYNCMAP_DAX_XFS:-}" "$dax_gran" none
+run_all ext4-nodax "${SYNCMAP_DAX_NODAX:-}" page fs_not_dax_mounted
+run_all tmpfs "${SYNCMAP_DAX_TMPFS:-}" page fs_not_dax_capable
+exit 0
