@@ -78,8 +78,8 @@ static void json_row(const struct result *r)
 	if (r->mode)
 		printf("\"mode\":\"%s\",", r->mode);
 	printf("\"size\":%zu,\"threads\":%u,\"ns_per_op\":%.1f,\"min_ns_per_op\":%.1f,"
-	       "\"reps\":%u,\"durable\":%s", r->size, r->threads, r->ns, r->min_ns, r->reps,
-	       r->durable ? "true" : "false");
+	       "\"spread\":%.3f,\"reps\":%u,\"durable\":%s", r->size, r->threads, r->ns,
+	       r->min_ns, r->spread, r->reps, r->durable ? "true" : "false");
 	if (!strcmp(r->impl, "syncmap")) {
 		for (size_t k = 1; k < NIMPL; k++) {
 			if ((o = peer(r, impl_order[k])) == NULL)
@@ -152,8 +152,10 @@ static struct result *store(const struct bench_case *c, struct entry *e)
 	*r = (struct result){ .bench = c->bench, .path = c->path, .impl = e->impl,
 			      .mode = e->mode, .size = c->size, .threads = e->threads,
 			      .reps = e->nsamples, .durable = c->durable };
-	r->ns = bench_median(e->samples, e->nsamples);
+	r->ns = bench_median(e->samples, e->nsamples);	/* sorts */
 	r->min_ns = e->nsamples ? e->samples[0] : 0;
+	if (r->ns > 0 && e->nsamples >= 4)
+		r->spread = (e->samples[e->nsamples * 3 / 4] - e->samples[e->nsamples / 4]) / r->ns;
 	return r;
 }
 

@@ -11,6 +11,7 @@ struct result {
 	size_t size;
 	unsigned threads, reps;
 	double ns, min_ns;
+	double spread;		/* interquartile range over the median */
 	bool durable;
 };
 

@@ -17,35 +17,66 @@ struct target {
 	unsigned threads_b;
 	bool at_most;			/* a/b <= limit, else b/a >= limit */
 	double limit;
+	const char *ref;		/* the same comparison for this impl */
 };
 
 static const struct target targets[] = {
 	{ "persist cache_line: syncmap <= 1.05 x raw", "persist", "cache_line",
-	  "syncmap", NULL, 1, "raw", NULL, 1, true, 1.05 },
+	  "syncmap", NULL, 1, "raw", NULL, 1, true, 1.05, NULL },
 	{ "persist cache_line: syncmap never slower than libpmem", "persist", "cache_line",
-	  "syncmap", NULL, 1, "libpmem", NULL, 1, true, 1.00 },
+	  "syncmap", NULL, 1, "libpmem", NULL, 1, true, 1.00, NULL },
 	{ "persist cache_line: syncmap never slower than libpmem2", "persist", "cache_line",
-	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.00 },
+	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.00, NULL },
 	{ "batch page: one batch >= 2 x faster than 64 single persists", "batch", "page",
-	  "syncmap", "batch", 1, "syncmap", "single", 1, false, 2.0 },
+	  "syncmap", "batch", 1, "syncmap", "single", 1, false, 2.0, NULL },
 	{ "batch cache_line: syncmap <= 1.05 x raw write-back + one fence", "batch", "cache_line",
-	  "syncmap", "batch", 1, "raw", "batch", 1, true, 1.05 },
+	  "syncmap", "batch", 1, "raw", "batch", 1, true, 1.05, NULL },
 	{ "memcpy: syncmap <= 1.05 x libpmem2", "memcpy", "cache_line",
-	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.05 },
+	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.05, NULL },
 	{ "threads persist cache_line: 2 threads >= 1.8 x throughput of 1", "persist",
-	  "cache_line", "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.8 },
+	  "cache_line", "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.8, "raw" },
 	{ "threads batch cache_line: 2 threads >= 1.8 x throughput of 1", "batch",
-	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8 },
+	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8, "raw" },
 };
 
-static void print_target(const struct target *t, size_t size, double v, bool met, bool json)
+static double value(const struct target *t, const struct result *a, const struct result *b)
 {
-	if (json)
-		printf("{\"target\":\"%s\",\"size\":%zu,\"value\":%.3f,\"limit\":%.2f,\"met\":%s}\n",
-		       t->what, size, v, t->limit, met ? "true" : "false");
-	else
-		printf("  %-7s %-64s %8zu B  %6.2f (%s %.2f)\n", met ? "met" : "MISSED",
-		       t->what, size, v, t->at_most ? "<=" : ">=", t->limit);
+	return t->at_most ? a->ns / b->ns : b->ns / a->ns;
+}
+
+/* The same comparison for t->ref instead of libsyncmap, or 0. */
+static double reference(const struct target *t, const struct result *a)
+{
+	const struct result *ra, *rb;
+
+	if (!t->ref)
+		return 0;
+	ra = report_find(t->bench, t->path, t->ref, t->mode_a, a->size, t->threads_a);
+	rb = report_find(t->bench, t->path, t->ref, t->mode_b, a->size, t->threads_b);
+	return ra && rb && ra->ns > 0 && rb->ns > 0 ? value(t, ra, rb) : 0;
+}
+
+static void print_target(const struct target *t, const struct result *a,
+			 const struct result *b, bool json)
+{
+	double v = value(t, a, b), ref = reference(t, a);
+	double noise = a->spread > b->spread ? a->spread : b->spread;
+	bool met = t->at_most ? v <= t->limit : v >= t->limit;
+
+	if (json) {
+		printf("{\"target\":\"%s\",\"size\":%zu,\"value\":%.3f,\"limit\":%.2f,"
+		       "\"met\":%s,\"noise\":%.3f", t->what, a->size, v, t->limit,
+		       met ? "true" : "false", noise);
+		if (ref > 0)
+			printf(",\"%s_value\":%.3f", t->ref, ref);
+		printf("}\n");
+		return;
+	}
+	printf("  %-7s %-64s %8zu B  %5.2f (%s %.2f) spread %3.0f%%", met ? "met" : "MISSED",
+	       t->what, a->size, v, t->at_most ? "<=" : ">=", t->limit, noise * 100);
+	if (ref > 0)
+		printf("  [%s: %.2f]", t->ref, ref);
+	printf("\n");
 }
 
 /* Return: how many comparisons missed their target. */
@@ -54,15 +85,13 @@ int report_targets(bool json)
 	int missed = 0;
 
 	if (!json)
-		printf("\n== targets (ratios from this run; timing noise on a shared machine is "
-		       "a few percent) ==\n");
+		printf("\n== targets (ratios from this run; spread: the larger interquartile range "
+		       "of the two medians, a measure of this machine's noise) ==\n");
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		const struct target *t = &targets[i];
 
 		for (size_t k = 0; k < report_count(); k++) {
 			const struct result *a = report_get(k), *b;
-			double v;
-			bool met;
 
 			if (strcmp(a->bench, t->bench) || strcmp(a->path, t->path) ||
 			    strcmp(a->impl, t->impl_a) || !report_same_mode(a->mode, t->mode_a) ||
@@ -71,10 +100,8 @@ int report_targets(bool json)
 			b = report_find(t->bench, t->path, t->impl_b, t->mode_b, a->size, t->threads_b);
 			if (!b || a->ns <= 0 || b->ns <= 0)
 				continue;
-			v = t->at_most ? a->ns / b->ns : b->ns / a->ns;
-			met = t->at_most ? v <= t->limit : v >= t->limit;
-			missed += !met;
-			print_target(t, a->size, v, met, json);
+			missed += t->at_most ? value(t, a, b) > t->limit : value(t, a, b) < t->limit;
+			print_target(t, a, b, json);
 		}
 	}
 	return missed;
