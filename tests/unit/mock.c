@@ -33,6 +33,12 @@ int __real_munmap(void *, size_t);
 int __real_msync(void *, size_t, int);
 int __real_fdatasync(int);
 int __real_sync_file_range(int, off64_t, off64_t, unsigned);
+int __real_madvise(void *, size_t, int);
+int __real_fallocate(int, int, off_t, off_t);
+int __real_fallocate64(int, int, off64_t, off64_t);
+ssize_t __real_pwrite(int, const void *, size_t, off_t);
+ssize_t __real_pwrite64(int, const void *, size_t, off64_t);
+int __real_statx(int, const char *, int, unsigned, struct statx *);
 int __real_openat(int, const char *, int, ...);
 int __real_openat64(int, const char *, int, ...);
 
@@ -42,6 +48,12 @@ int __wrap_munmap(void *, size_t);
 int __wrap_msync(void *, size_t, int);
 int __wrap_fdatasync(int);
 int __wrap_sync_file_range(int, off64_t, off64_t, unsigned);
+int __wrap_madvise(void *, size_t, int);
+int __wrap_fallocate(int, int, off_t, off_t);
+int __wrap_fallocate64(int, int, off64_t, off64_t);
+ssize_t __wrap_pwrite(int, const void *, size_t, off_t);
+ssize_t __wrap_pwrite64(int, const void *, size_t, off64_t);
+int __wrap_statx(int, const char *, int, unsigned, struct statx *);
 int __wrap_openat(int, const char *, int, ...);
 int __wrap_openat64(int, const char *, int, ...);
 
@@ -51,6 +63,7 @@ void mock_reset(void)
 
 	memset(&mock, 0, sizeof(mock));
 	mock.live_maps = live;
+	mock.pwrite_lowest = UINT64_MAX;
 }
 
 /*
@@ -158,6 +171,80 @@ int __wrap_sync_file_range(int fd, off64_t off, off64_t len, unsigned flags)
 		return -1;
 	}
 	return __real_sync_file_range(fd, off, len, flags);
+}
+
+int __wrap_madvise(void *addr, size_t len, int advice)
+{
+	mock.madvise_calls++;
+	mock.madvise_advice = advice;
+	if (mock.madvise_errno) {
+		errno = mock.madvise_errno;
+		return -1;
+	}
+	return __real_madvise(addr, len, advice);
+}
+
+static int fallocate_answer(off64_t off, off64_t len)
+{
+	mock.fallocate_calls++;
+	mock.fallocate_last.off = (uint64_t)off;
+	mock.fallocate_last.len = (uint64_t)len;
+	if (mock.fallocate_errno) {
+		errno = mock.fallocate_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int __wrap_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	return fallocate_answer(off, len) ? -1 : __real_fallocate(fd, mode, off, len);
+}
+
+int __wrap_fallocate64(int fd, int mode, off64_t off, off64_t len)
+{
+	return fallocate_answer(off, len) ? -1 : __real_fallocate64(fd, mode, off, len);
+}
+
+static int pwrite_answer(size_t len, off64_t off)
+{
+	mock.pwrite_calls++;
+	if (mock.pwrite_errno) {
+		errno = mock.pwrite_errno;
+		return -1;
+	}
+	mock.pwrite_bytes += len;
+	if ((uint64_t)off < mock.pwrite_lowest)
+		mock.pwrite_lowest = (uint64_t)off;
+	return 0;
+}
+
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite_answer(len, off) ? -1 : __real_pwrite(fd, buf, len, off);
+}
+
+ssize_t __wrap_pwrite64(int fd, const void *buf, size_t len, off64_t off)
+{
+	return pwrite_answer(len, off) ? -1 : __real_pwrite64(fd, buf, len, off);
+}
+
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+
+int __wrap_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
+{
+	int r = __real_statx(dirfd, path, flags, mask, stx);
+
+	if (r == 0 && mock.statx_dax) {
+		stx->stx_attributes_mask |= STATX_ATTR_DAX;
+		if (mock.statx_dax > 0)
+			stx->stx_attributes |= STATX_ATTR_DAX;
+		else
+			stx->stx_attributes &= ~(uint64_t)STATX_ATTR_DAX;
+	}
+	return r;
 }
 
 /* A fake sysfs for device DAX geometry: only /sys/dev/char is moved. */

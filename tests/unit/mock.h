@@ -2,7 +2,8 @@
 /*
  * The unit tests' kernel.  The test programs are linked against the static
  * library with -Wl,--wrap for the calls in mock.c, so every mmap, msync,
- * fdatasync, sync_file_range and openat the library makes goes through
+ * fdatasync, sync_file_range, openat, fallocate, pwrite,
+ * madvise and statx the library makes goes through
  * here first.  By default each call is passed to libc unchanged; a test
  * sets fields of `mock` to make the kernel answer something else, and
  * reads the counters to see what the library asked for.
@@ -28,6 +29,10 @@ struct mock_state {
 	int msync_eintr;	/* this many msync calls fail with EINTR first */
 	int fdatasync_errno;
 	int sfr_errno;		/* sync_file_range */
+	int fallocate_errno;
+	int madvise_errno;
+	int pwrite_errno;
+	int statx_dax;		/* 1: statx says DAX, -1: says not DAX, 0: real */
 	/* Opens of /sys/dev/char/... go to sysfs_root/dev/char/... */
 	char sysfs_root[256];
 
@@ -43,6 +48,13 @@ struct mock_state {
 	int sfr_calls;
 	struct mock_range sfr[MOCK_MAX_RANGES];
 	int sysfs_redirects;
+	int fallocate_calls;
+	int madvise_calls;
+	int madvise_advice;	/* of the last call */
+	struct mock_range fallocate_last;
+	int pwrite_calls;
+	uint64_t pwrite_bytes;	/* total written with pwrite */
+	uint64_t pwrite_lowest;	/* lowest offset written (UINT64_MAX: none) */
 };
 
 extern struct mock_state mock;

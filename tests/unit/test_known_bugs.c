@@ -120,6 +120,47 @@ static void test_devdax_missing_advice(void **state)
 		    strstr(syncmap_last_advice(), "ndctl"));
 }
 
+/*
+ * PREALLOC promises the file's blocks.  Where fallocate is not supported
+ * the library logs "writing zeros only" but, on a file statx calls not
+ * DAX, writes nothing: the blocks stay unallocated (and a later msync can
+ * fail with ENOSPC, which preallocating was meant to rule out).
+ */
+static void test_prealloc_without_fallocate(void **state)
+{
+	const char *path = ut_path("nofalloc");
+	struct syncmap *m = NULL;
+	struct stat st;
+
+	(void)state;
+	unlink(path);
+	mock.fallocate_errno = EOPNOTSUPP;
+	mock.statx_dax = -1;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 16 * 4096, &m), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((uint64_t)st.st_blocks * 512 >= 16 * 4096);
+	syncmap_close(m);
+}
+
+/*
+ * When writing the zeros fails (ENOSPC), the error is lost: preallocate()
+ * tests zero_fill() < 0 but reports r, which still holds fallocate's
+ * result, so the caller gets -EIO (or -EOPNOTSUPP) instead of -ENOSPC.
+ */
+static void test_prealloc_zero_fill_errno(void **state)
+{
+	const char *path = ut_path("zerofail");
+	struct syncmap *m = NULL;
+
+	(void)state;
+	unlink(path);
+	mock.statx_dax = 1;
+	mock.pwrite_errno = ENOSPC;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 16 * 4096, &m),
+			 -ENOSPC);
+	assert_false(ut_exists(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +169,8 @@ int main(void)
 		cmocka_unit_test_setup(test_forbid_failure_explained, ut_setup),
 		cmocka_unit_test_setup(test_failed_resize_keeps_data, ut_setup),
 		cmocka_unit_test_setup(test_devdax_missing_advice, ut_setup),
+		cmocka_unit_test_setup(test_prealloc_without_fallocate, ut_setup),
+		cmocka_unit_test_setup(test_prealloc_zero_fill_errno, ut_setup),
 	};
 
 	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,13 @@
 #include "mock.h"
 
 #define FILE_SIZE (64u * 1024)
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 static struct syncmap *open_file(const char *name, unsigned flags, int *err)
 {
@@ -410,6 +418,36 @@ static void test_rdonly(void **state)
 	assert_nothing_left(s);
 }
 
+/* Prefault: MADV_POPULATE_*, or on kernels without it (EINVAL) a touch
+ * of every page that changes nothing. */
+static void prefault(unsigned flags, int madvise_errno)
+{
+	struct syncmap *m = NULL;
+	const uint8_t *p;
+
+	mock_reset();
+	mock.madvise_errno = madvise_errno;
+	assert_int_equal(syncmap_open(ut_make_file("prefault", 16 * 4096),
+				      flags | SYNCMAP_PREFAULT, 0, 0, &m), 0);
+	assert_int_equal(mock.madvise_calls, 1);
+	assert_int_equal(mock.madvise_advice, (flags & SYNCMAP_RDONLY) ?
+			 MADV_POPULATE_READ : MADV_POPULATE_WRITE);
+	p = syncmap_addr(m);
+	for (size_t i = 0; i < 16 * 4096; i += 511)
+		assert_int_equal(p[i], ut_pattern(i));
+	syncmap_close(m);
+}
+
+static void test_prefault(void **state)
+{
+	(void)state;
+	prefault(0, 0);
+	prefault(SYNCMAP_RDONLY, 0);
+	prefault(SYNCMAP_FORBID_SYNC, EINVAL);
+	prefault(0, EINVAL);
+	prefault(SYNCMAP_RDONLY, EINVAL);
+}
+
 /* Many failing opens in a row: nothing accumulates. */
 static void test_repeated_failures_leak_nothing(void **state)
 {
@@ -452,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup(test_require_old_kernel, ut_setup),
 		cmocka_unit_test_setup(test_forbid, ut_setup),
 		cmocka_unit_test_setup(test_rdonly, ut_setup),
+		cmocka_unit_test_setup(test_prefault, ut_setup),
 		cmocka_unit_test_setup(test_repeated_failures_leak_nothing, ut_setup),
 	};
 
