@@ -76,6 +76,13 @@ static int map_plain(struct syncmap *m, int prot, void *hint)
 			   &m->map_base);
 }
 
+static int plain_error(const struct syncmap *m, int r)
+{
+	return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+		       "mmap(MAP_SHARED) of %zu bytes at offset %llu failed: %s",
+		       m->map_len, (unsigned long long)m->offset, strerror(-r));
+}
+
 /* MAP_SYNC took: cache-line write-back, or a fence alone under eADR. */
 static void choose_cpu_path(struct syncmap *m, enum sm_forced forced)
 {
@@ -121,7 +128,7 @@ static int fall_back(struct syncmap *m, int err, unsigned flags, int prot,
 			       "the kernel rejected the mapping's arguments (length %zu, offset %llu)",
 			       m->map_len, (unsigned long long)m->offset);
 	if (r < 0)
-		return r;
+		return plain_error(m, r);
 	/* EINVAL for VALIDATE but not for a plain map: the kernel predates
 	 * MAP_SHARED_VALIDATE. */
 	if (c == SYNCMAP_CAUSE_KERNEL_TOO_OLD && (flags & SYNCMAP_REQUIRE_SYNC)) {
@@ -167,10 +174,14 @@ static int map_writable(struct syncmap *m, unsigned flags, void *hint)
 	enum sm_forced forced = forced_granularity();
 	int r;
 
+	if (forced == FORCE_PAGE && (flags & SYNCMAP_REQUIRE_SYNC))
+		return sm_fail(-EOPNOTSUPP, SYNCMAP_CAUSE_FORCED_BY_ENV,
+			       "MAP_SYNC is required, but SYNCMAP_FORCE_GRANULARITY=page in the "
+			       "environment forbids it; unset it or drop SYNCMAP_REQUIRE_SYNC");
 	if ((flags & SYNCMAP_FORBID_SYNC) || forced == FORCE_PAGE) {
 		r = map_plain(m, prot, hint);
 		if (r < 0)
-			return r;
+			return plain_error(m, r);
 		page_path(m);
 		set_cause(m, (flags & SYNCMAP_FORBID_SYNC) ? SYNCMAP_CAUSE_FORBIDDEN :
 			     SYNCMAP_CAUSE_FORCED_BY_ENV, NULL);
@@ -194,7 +205,7 @@ static int map_writable(struct syncmap *m, unsigned flags, void *hint)
 				       sm_cause_default_advice(SYNCMAP_CAUSE_NO_FLUSH_INSN));
 		r = map_plain(m, prot, hint);
 		if (r < 0)
-			return r;
+			return plain_error(m, r);
 		page_path(m);
 		set_cause(m, SYNCMAP_CAUSE_NO_FLUSH_INSN, NULL);
 		return 0;

@@ -24,6 +24,8 @@ struct sm_undo {
 	const char *created_path;	/* unlink on failure */
 	bool grew;
 	uint64_t old_size;		/* truncate back on failure */
+	uint64_t shrink_to;		/* RESIZE smaller: done once mapped */
+	bool shrink;
 };
 
 static int check_flags(unsigned flags, bool by_fd)
@@ -151,13 +153,16 @@ static int preallocate(int fd, uint64_t off, uint64_t end, uint64_t old_size)
 			       "preallocating %llu bytes failed: %s",
 			       (unsigned long long)(end - off), strerror(-r));
 	/* Only DAX faults pay for unwritten extents; on the page cache,
-	 * fallocate is all it takes.  When statx cannot tell, write. */
-	if (sm_sys_statx_dax(fd) == 0)
+	 * a successful fallocate is all it takes.  When statx cannot tell,
+	 * or fallocate could not allocate, write. */
+	if (r == 0 && sm_sys_statx_dax(fd) == 0)
 		zero_from = end;
-	if (zero_fill(fd, zero_from < end ? zero_from : end, end) < 0 ||
-	    (r = sm_sys_fdatasync(fd)) < 0)
-		return sm_fail(r < 0 ? r : -EIO, SYNCMAP_CAUSE_ERROR,
-			       "writing the preallocated blocks failed");
+	r = zero_fill(fd, zero_from < end ? zero_from : end, end);
+	if (r == 0)
+		r = sm_sys_fdatasync(fd);
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "writing the preallocated blocks failed: %s", strerror(-r));
 	return 0;
 }
 
@@ -186,7 +191,12 @@ static int size_regular(struct syncmap *m, const struct stat *st, uint64_t off,
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "read-only mapping of %llu bytes past the end of a %llu-byte file",
 			       (unsigned long long)end, (unsigned long long)size);
-	if (end > size || ((flags & SYNCMAP_RESIZE) && end != size)) {
+	if ((flags & SYNCMAP_RESIZE) && end < size) {
+		/* Shrinking destroys data: wait until the mapping exists, so
+		 * a failed open leaves the file as it was. */
+		undo->shrink = true;
+		undo->shrink_to = end;
+	} else if (end > size) {
 		r = sm_sys_ftruncate(m->fd, end);
 		if (r < 0)
 			return sm_fail(r, SYNCMAP_CAUSE_ERROR, "setting the file size to %llu failed: %s",
@@ -248,6 +258,12 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 		m->map_len = (size_t)len;
 		r = sm_map(m, flags);
 	}
+	if (r == 0 && undo->shrink) {
+		r = sm_sys_ftruncate(fd, undo->shrink_to);
+		if (r < 0)
+			sm_fail(r, SYNCMAP_CAUSE_ERROR, "shrinking the file to %llu bytes failed: %s",
+				(unsigned long long)undo->shrink_to, strerror(-r));
+	}
 	if (r < 0) {
 		undo_open(undo, fd);
 		destroy(m);
@@ -292,6 +308,9 @@ static int explain_open_error(int r, const char *path, unsigned flags)
 
 	if (r == -EACCES && !(flags & SYNCMAP_RDONLY))
 		hint = "; write access was requested: open with SYNCMAP_RDONLY to only read it";
+	else if (r == -ENOENT && !strncmp(path, "/dev/dax", 8))
+		hint = "; no such device DAX: list them with daxctl list, or make one with "
+		       "ndctl create-namespace -m devdax";
 	else if (r == -ENOENT && !(flags & SYNCMAP_CREATE))
 		hint = "; pass SYNCMAP_CREATE to create it";
 	else if (r == -ELOOP && (flags & SYNCMAP_NOFOLLOW))
