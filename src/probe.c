@@ -488,7 +488,9 @@ static void emit_all(struct syncmap_probe *p, const struct sm_gather *g,
 {
 	emit_answer(p, g->path, g->target);
 	emit_kernel(p, release, g->validate, g->trial_note);
-	emit_fs(p, &g->fs);
+	/* A device DAX node's own file system (devtmpfs) explains nothing. */
+	if (strcmp(g->target, "device_dax"))
+		emit_fs(p, &g->fs);
 	emit_device(p, &g->chain, g->ndctl_err);
 	emit_cpu(p);
 }

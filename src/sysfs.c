@@ -296,23 +296,16 @@ static long long read_number(const char *dir, const char *name)
 	return (*end == '\0' && v >= 0) ? v : -1;
 }
 
-/* The namespace a pfn/btt/dax device claims: its "namespace" link. */
+/* The namespace a pfn/btt/dax device claims, from its "namespace"
+ * attribute (a file holding the name, not a link). */
 static void claimed_namespace(struct sm_chain *c)
 {
-	char link[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	const char *base;
+	char dir[PATH_MAX], name[SM_NAME_MAX];
 
-	if (!join(target, sizeof(target), c->region_dir, c->claim) ||
-	    !join(link, sizeof(link), target, "namespace"))
-		return;
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	set_name(c->ns, base, strlen(base));
+	if (join(dir, sizeof(dir), c->region_dir, c->claim) &&
+	    read_attr(dir, "namespace", name, sizeof(name)) > 0 &&
+	    is_numbered(name, "namespace"))
+		set_name(c->ns, name, strlen(name));
 }
 
 static void namespace_mode(struct sm_chain *c)
