@@ -33,6 +33,8 @@ int __real_munmap(void *, size_t);
 int __real_msync(void *, size_t, int);
 int __real_fdatasync(int);
 int __real_sync_file_range(int, off64_t, off64_t, unsigned);
+void *__real_calloc(size_t, size_t);
+void __real_free(void *);
 int __real_madvise(void *, size_t, int);
 int __real_fallocate(int, int, off_t, off_t);
 int __real_fallocate64(int, int, off64_t, off64_t);
@@ -48,6 +50,8 @@ int __wrap_munmap(void *, size_t);
 int __wrap_msync(void *, size_t, int);
 int __wrap_fdatasync(int);
 int __wrap_sync_file_range(int, off64_t, off64_t, unsigned);
+void *__wrap_calloc(size_t, size_t);
+void __wrap_free(void *);
 int __wrap_madvise(void *, size_t, int);
 int __wrap_fallocate(int, int, off_t, off_t);
 int __wrap_fallocate64(int, int, off64_t, off64_t);
@@ -61,8 +65,11 @@ void mock_reset(void)
 {
 	int live = mock.live_maps;
 
+	int allocs = mock.live_allocs;
+
 	memset(&mock, 0, sizeof(mock));
 	mock.live_maps = live;
+	mock.live_allocs = allocs;
 	mock.pwrite_lowest = UINT64_MAX;
 }
 
@@ -171,6 +178,45 @@ int __wrap_sync_file_range(int fd, off64_t off, off64_t len, unsigned flags)
 		return -1;
 	}
 	return __real_sync_file_range(fd, off, len, flags);
+}
+
+/*
+ * calloc'd blocks are remembered so that free() of one of them counts;
+ * free() of memory from elsewhere (strdup, vasprintf inside libc) does
+ * not.
+ */
+#define MOCK_MAX_ALLOCS 4096
+static void *allocs[MOCK_MAX_ALLOCS];
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (mock.calloc_fail) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = __real_calloc(n, size);
+	for (int i = 0; p && i < MOCK_MAX_ALLOCS; i++) {
+		if (!allocs[i]) {
+			allocs[i] = p;
+			mock.live_allocs++;
+			break;
+		}
+	}
+	return p;
+}
+
+void __wrap_free(void *p)
+{
+	for (int i = 0; p && i < MOCK_MAX_ALLOCS; i++) {
+		if (allocs[i] == p) {
+			allocs[i] = NULL;
+			mock.live_allocs--;
+			break;
+		}
+	}
+	__real_free(p);
 }
 
 int __wrap_madvise(void *addr, size_t len, int advice)

@@ -3,7 +3,7 @@
  * The unit tests' kernel.  The test programs are linked against the static
  * library with -Wl,--wrap for the calls in mock.c, so every mmap, msync,
  * fdatasync, sync_file_range, openat, fallocate, pwrite,
- * madvise and statx the library makes goes through
+ * madvise, statx, calloc and free the library makes goes through
  * here first.  By default each call is passed to libc unchanged; a test
  * sets fields of `mock` to make the kernel answer something else, and
  * reads the counters to see what the library asked for.
@@ -31,6 +31,7 @@ struct mock_state {
 	int sfr_errno;		/* sync_file_range */
 	int fallocate_errno;
 	int madvise_errno;
+	int calloc_fail;	/* calloc returns NULL */
 	int pwrite_errno;
 	int statx_dax;		/* 1: statx says DAX, -1: says not DAX, 0: real */
 	/* Opens of /sys/dev/char/... go to sysfs_root/dev/char/... */
@@ -50,6 +51,7 @@ struct mock_state {
 	int sysfs_redirects;
 	int fallocate_calls;
 	int madvise_calls;
+	int live_allocs;	/* calloc'd blocks not yet freed */
 	int madvise_advice;	/* of the last call */
 	struct mock_range fallocate_last;
 	int pwrite_calls;
@@ -91,16 +93,18 @@ int ut_group_teardown(void **state);
 int ut_setup(void **state);
 
 /*
- * What a failed call must leave as it found: descriptors and mappings.
- * (Memory is checked by LeakSanitizer in the sanitizer build.)
+ * What a failed call must leave as it found: descriptors, mappings and
+ * calloc'd blocks (the library's handles).  LeakSanitizer checks all
+ * other memory in the sanitizer build.
  */
 struct ut_snap {
-	int fds, maps;
+	int fds, maps, allocs;
 };
-#define ut_snap() ((struct ut_snap){ ut_count_fds(), mock.live_maps })
+#define ut_snap() ((struct ut_snap){ ut_count_fds(), mock.live_maps, mock.live_allocs })
 #define assert_nothing_left(s) do { \
 		assert_int_equal(ut_count_fds(), (s).fds); \
 		assert_int_equal(mock.live_maps, (s).maps); \
+		assert_int_equal(mock.live_allocs, (s).allocs); \
 	} while (0)
 
 #endif

@@ -418,6 +418,48 @@ static void test_rdonly(void **state)
 	assert_nothing_left(s);
 }
 
+/* No memory for the handle: the descriptor is closed and a created file
+ * removed. */
+static void test_out_of_memory(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+	const char *path = ut_path("oom");
+
+	(void)state;
+	unlink(path);
+	mock.calloc_fail = 1;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, FILE_SIZE, &m), -ENOMEM);
+	assert_null(m);
+	assert_false(ut_exists(path));
+	assert_true(strlen(syncmap_last_advice()) > 0);
+	assert_nothing_left(s);
+	assert_int_equal(syncmap_open(ut_make_file("oom2", FILE_SIZE), 0, 0, 0, &m), -ENOMEM);
+	assert_nothing_left(s);
+}
+
+/* An open that succeeds holds exactly one handle, freed by close. */
+static void test_close_frees(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+	struct syncmap_batch *b = NULL;
+
+	(void)state;
+	assert_int_equal(syncmap_open(ut_make_file("handle", FILE_SIZE), 0, 0, 0, &m), 0);
+	assert_int_equal(mock.live_allocs, s.allocs + 1);
+	assert_int_equal(ut_count_fds(), s.fds + 1);
+	assert_int_equal(mock.live_maps, s.maps + 1);
+	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
+	assert_int_equal(mock.live_allocs, s.allocs + 2);
+	syncmap_batch_free(b);
+	mock.calloc_fail = 1;
+	assert_int_equal(syncmap_batch_new(m, 0, &b), -ENOMEM);
+	mock.calloc_fail = 0;
+	assert_int_equal(syncmap_close(m), 0);
+	assert_nothing_left(s);
+}
+
 /* Prefault: MADV_POPULATE_*, or on kernels without it (EINVAL) a touch
  * of every page that changes nothing. */
 static void prefault(unsigned flags, int madvise_errno)
@@ -490,6 +532,8 @@ int main(void)
 		cmocka_unit_test_setup(test_require_old_kernel, ut_setup),
 		cmocka_unit_test_setup(test_forbid, ut_setup),
 		cmocka_unit_test_setup(test_rdonly, ut_setup),
+		cmocka_unit_test_setup(test_out_of_memory, ut_setup),
+		cmocka_unit_test_setup(test_close_frees, ut_setup),
 		cmocka_unit_test_setup(test_prefault, ut_setup),
 		cmocka_unit_test_setup(test_repeated_failures_leak_nothing, ut_setup),
 	};
