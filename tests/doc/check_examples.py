@@ -6,6 +6,9 @@ page cannot teach code that no longer builds or markup that no longer
 renders.
 
 Usage: check_examples.py --cc CC --include DIR --lib LIBSO --man DIR
+                         [--readme README.md]
+
+With --readme, every ```c block of the README must build as well.
 """
 import argparse
 import os
@@ -38,6 +41,7 @@ def main():
     ap.add_argument("--include", required=True)
     ap.add_argument("--lib", required=True)
     ap.add_argument("--man", required=True)
+    ap.add_argument("--readme")
     args = ap.parse_args()
     errors = 0
     checked = 0
@@ -71,6 +75,23 @@ def main():
             if r.returncode:
                 print(f"{fn}: EXAMPLE does not build:\n{r.stderr}")
                 errors += 1
+        if args.readme:
+            with open(args.readme, encoding="utf-8") as f:
+                blocks = re.findall(r"^```c\n(.*?)^```$", f.read(), flags=re.S | re.M)
+            if not blocks:
+                print(f"{args.readme}: no C example")
+                errors += 1
+            for i, src in enumerate(blocks):
+                cfile = os.path.join(tmp, f"readme_{i}.c")
+                with open(cfile, "w", encoding="utf-8") as f:
+                    f.write(src)
+                r = subprocess.run([args.cc, "-std=c11", "-Wall", "-Wextra", "-Werror",
+                                    "-I", args.include, "-o", cfile[:-2], cfile, args.lib],
+                                   capture_output=True, text=True)
+                checked += 1
+                if r.returncode:
+                    print(f"{args.readme}: C block {i + 1} does not build:\n{r.stderr}")
+                    errors += 1
     print(f"{checked} examples built, {errors} problems")
     return 1 if errors else 0
 
