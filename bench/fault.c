@@ -287,21 +287,24 @@ static void print_table(const struct fault_config *c, const struct fault_stats *
 	}
 }
 
+/* The issue's target is on averages; under an emulator a single stall of
+ * milliseconds moves an average of 512, so the medians are shown too. */
 static void print_target(unsigned rounds, bool json)
 {
 	const struct fault_stats *sync = median_run(&configs[1], rounds);
 	const struct fault_stats *plain = median_run(&configs[0], rounds);
 	double v = plain->avg_us > 0 ? sync->avg_us / plain->avg_us : 0;
+	double med = plain->med_us > 0 ? sync->med_us / plain->med_us : 0;
 	bool met = sync->map_sync && v <= 1.2;
 
 	if (json)
 		printf("{\"target\":\"fault: preallocated MAP_SYNC avg <= 1.2 x preallocated "
 		       "without\",\"size\":%u,\"value\":%.3f,\"limit\":1.20,\"met\":%s,"
-		       "\"map_sync\":%s}\n", BENCH_PAGE, v, met ? "true" : "false",
-		       sync->map_sync ? "true" : "false");
+		       "\"median_value\":%.3f,\"map_sync\":%s}\n", BENCH_PAGE, v,
+		       met ? "true" : "false", med, sync->map_sync ? "true" : "false");
 	else
 		printf("\n== target ==\n  %-7s preallocated: MAP_SYNC avg / no-MAP_SYNC avg = %.2f "
-		       "(<= 1.20)%s\n", met ? "met" : "MISSED", v,
+		       "(<= 1.20); medians: %.2f%s\n", met ? "met" : "MISSED", v, med,
 		       sync->map_sync ? "" : "  [MAP_SYNC was refused: not measured]");
 }
 

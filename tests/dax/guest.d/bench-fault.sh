@@ -5,7 +5,7 @@
 # In the default suite this is a smoke test: one quick round on ext4 -o dax
 # that checks the benchmark's MAP_SYNC configurations really got MAP_SYNC
 # and its output is whole; it judges no timing.  The measurement itself is
-# the harness's bench mode (three rounds, ext4 and xfs, tables):
+# the harness's bench mode (five rounds, ext4 and xfs, tables):
 #   tests/dax/run-guest --build-dir BUILD --bench \
 #     'SYNCMAP_BENCH_FAULT=full sh "$SYNCMAP_DAX_SOURCE/tests/dax/guest.d/bench-fault.sh"'
 bench=$SYNCMAP_DAX_BUILD/bench/syncmap-bench
@@ -22,7 +22,7 @@ if [ "${SYNCMAP_BENCH_FAULT:-smoke}" = full ]; then
 		dir=${fs#*:}/bench-fault
 		mkdir -p "$dir" || exit 1
 		echo "==== ${fs%%:*} -o dax ===="
-		"$bench" --fault "$dir" --rounds "${SYNCMAP_BENCH_ROUNDS:-3}" ${SYNCMAP_BENCH_JSON:+--json} || rc=1
+		"$bench" --fault "$dir" --rounds "${SYNCMAP_BENCH_ROUNDS:-5}" ${SYNCMAP_BENCH_JSON:+--json} || rc=1
 		rm -rf "$dir"
 	done
 	exit $rc
