@@ -219,6 +219,22 @@ static void test_not_devdax(void **state)
 	assert_nothing_left(s);
 }
 
+/* A device DAX path that does not exist: the advice is how to list or
+ * make one, never to create a regular file in /dev. */
+static void test_devdax_missing_advice(void **state)
+{
+	struct syncmap *m = NULL;
+	const char *path = "/dev/dax97.97";
+
+	(void)state;
+	if (access(path, F_OK) == 0)
+		skip();
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), -ENOENT);
+	assert_null(strstr(syncmap_last_advice(), "SYNCMAP_CREATE"));
+	assert_true(strstr(syncmap_last_advice(), "daxctl") ||
+		    strstr(syncmap_last_advice(), "ndctl"));
+}
+
 static int group_setup(void **state)
 {
 	ut_group_setup(state);
@@ -257,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup(test_beyond_device, device_8m_2m),
 		cmocka_unit_test_setup(test_resize_refused, device_8m_2m),
 		cmocka_unit_test_setup(test_not_devdax, device_8m_2m),
+		cmocka_unit_test_setup(test_devdax_missing_advice, ut_setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

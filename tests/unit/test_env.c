@@ -157,6 +157,28 @@ static void test_flags_win(void **state)
 	syncmap_close(m);
 }
 
+/* REQUIRE_SYNC means "MAP_SYNC or fail": the environment forcing the
+ * page path must not hand such a caller an msync mapping. */
+static void test_require_with_forced_page(void **state)
+{
+	struct syncmap *m = NULL;
+	int r;
+
+	(void)state;
+	setenv("SYNCMAP_FORCE_GRANULARITY", "page", 1);
+	r = syncmap_open(ut_make_file("req", 8192), SYNCMAP_REQUIRE_SYNC, 0, 0, &m);
+	if (r == 0) {
+		/* Acceptable only if the environment was ignored. */
+		assert_true(syncmap_is_sync(m));
+		syncmap_close(m);
+	} else {
+		assert_int_equal(r, -EOPNOTSUPP);
+		assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_FORCED_BY_ENV);
+		assert_null(m);
+	}
+	unsetenv("SYNCMAP_FORCE_GRANULARITY");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +189,7 @@ int main(void)
 		cmocka_unit_test_setup(test_byte_over_refusal, ut_setup),
 		cmocka_unit_test_setup(test_invalid_value_ignored, ut_setup),
 		cmocka_unit_test_setup(test_flags_win, ut_setup),
+		cmocka_unit_test_setup(test_require_with_forced_page, ut_setup),
 	};
 
 	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);

@@ -418,6 +418,53 @@ static void test_rdonly(void **state)
 	assert_nothing_left(s);
 }
 
+/* A failed plain MAP_SHARED mapping (after a refusal, or with
+ * FORBID_SYNC) explains itself like every other failure. */
+static void fallback_failure(unsigned flags)
+{
+	struct syncmap *m = NULL;
+
+	mock_reset();
+	mock.validate_errno = EOPNOTSUPP;
+	mock.shared_errno = ENOMEM;
+	assert_int_equal(syncmap_open(ut_make_file("fbfail", 8192), flags, 0, 0, &m), -ENOMEM);
+	assert_int_not_equal(syncmap_last_cause(), SYNCMAP_CAUSE_NONE);
+	assert_true(strlen(syncmap_last_advice()) > 0);
+}
+
+static void test_fallback_failure_explained(void **state)
+{
+	(void)state;
+	fallback_failure(0);
+}
+
+static void test_forbid_failure_explained(void **state)
+{
+	(void)state;
+	fallback_failure(SYNCMAP_FORBID_SYNC);
+}
+
+/* RESIZE to a smaller size: a failed open must not have shrunk the file
+ * and lost the data past the new size. */
+static void test_failed_resize_keeps_data(void **state)
+{
+	const char *path = ut_make_file("shrink", 4 * 4096);
+	struct syncmap *m = NULL;
+	unsigned char c;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	mock.validate_errno = ENOMEM;
+	assert_int_equal(syncmap_open(path, SYNCMAP_RESIZE, 0, 4096, &m), -ENOMEM);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4 * 4096);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, &c, 1, 3 * 4096 + 5), 1);
+	assert_int_equal(c, ut_pattern(3 * 4096 + 5));
+	close(fd);
+}
+
 /* No memory for the handle: the descriptor is closed and a created file
  * removed. */
 static void test_out_of_memory(void **state)
@@ -532,6 +579,9 @@ int main(void)
 		cmocka_unit_test_setup(test_require_old_kernel, ut_setup),
 		cmocka_unit_test_setup(test_forbid, ut_setup),
 		cmocka_unit_test_setup(test_rdonly, ut_setup),
+		cmocka_unit_test_setup(test_fallback_failure_explained, ut_setup),
+		cmocka_unit_test_setup(test_forbid_failure_explained, ut_setup),
+		cmocka_unit_test_setup(test_failed_resize_keeps_data, ut_setup),
 		cmocka_unit_test_setup(test_out_of_memory, ut_setup),
 		cmocka_unit_test_setup(test_close_frees, ut_setup),
 		cmocka_unit_test_setup(test_prefault, ut_setup),

@@ -133,6 +133,40 @@ static void test_fdatasync_error(void **state)
 	assert_nothing_left(s);
 }
 
+/* Where fallocate is not supported, the blocks are still allocated (by
+ * writing zeros), even on the page cache: a later msync must not be the
+ * first to find the disk full. */
+static void test_prealloc_without_fallocate(void **state)
+{
+	const char *path = ut_path("nofalloc");
+	struct syncmap *m = NULL;
+	struct stat st;
+
+	(void)state;
+	unlink(path);
+	mock.fallocate_errno = EOPNOTSUPP;
+	mock.statx_dax = -1;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 16 * 4096, &m), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((uint64_t)st.st_blocks * 512 >= 16 * 4096);
+	syncmap_close(m);
+}
+
+/* A failure writing the zeros is reported as itself. */
+static void test_prealloc_zero_fill_errno(void **state)
+{
+	const char *path = ut_path("zerofail");
+	struct syncmap *m = NULL;
+
+	(void)state;
+	unlink(path);
+	mock.statx_dax = 1;
+	mock.pwrite_errno = ENOSPC;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 16 * 4096, &m),
+			 -ENOSPC);
+	assert_false(ut_exists(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +176,8 @@ int main(void)
 		cmocka_unit_test_setup(test_offset_range, ut_setup),
 		cmocka_unit_test_setup(test_fallocate_error, ut_setup),
 		cmocka_unit_test_setup(test_fdatasync_error, ut_setup),
+		cmocka_unit_test_setup(test_prealloc_without_fallocate, ut_setup),
+		cmocka_unit_test_setup(test_prealloc_zero_fill_errno, ut_setup),
 	};
 
 	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
