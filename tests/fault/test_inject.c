@@ -65,9 +65,6 @@ static const struct {
 } known[] = {
 	/* open.c map_fd(): a failed fstat is returned without sm_fail(). */
 	{ "open-", FI_FSTAT, "left no advice" },
-	/* map.c fall_back(): a failed plain mmap after MAP_SYNC was refused
-	 * is returned without sm_fail(). */
-	{ "open-", FI_MMAP, "left no advice" },
 	/* open.c syncmap_close(): munmap/close errors carry no advice. */
 	{ "close", FI_MUNMAP, "left no advice" },
 	{ "close", FI_CLOSE, "left no advice" },

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Security properties: created files are private unless the caller says
+ * otherwise, every descriptor is close-on-exec, SYNCMAP_NOFOLLOW refuses
+ * symbolic links, write access to a read-only file is a clear -EACCES,
+ * and environment overrides that weaken durability are announced through
+ * the log callback, and ignored in setuid programs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "syncmap.h"
+#include "util.h"
+
+#define NOBODY 65534
+
+static char self[PATH_MAX];
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void test_create_mode(void **state)
+{
+	struct syncmap *m;
+	mode_t old = umask(0);
+
+	(void)state;
+	assert_int_equal(syncmap_open(ft_path("mode-default"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(mode_of(ft_path("mode-default")), 0600);
+	assert_int_equal(syncmap_open(ft_path("mode-given"), SYNCMAP_CREATE, 0640, 4096, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(mode_of(ft_path("mode-given")), 0640);
+	/* An existing file keeps its mode. */
+	assert_int_equal(chmod(ft_path("mode-given"), 0644), 0);
+	assert_int_equal(syncmap_open(ft_path("mode-given"), SYNCMAP_CREATE, 0600, 4096, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(mode_of(ft_path("mode-given")), 0644);
+	assert_int_equal(syncmap_open(ft_path("mode-bad"), SYNCMAP_CREATE, 010000, 4096, &m), -EINVAL);
+	umask(old);
+}
+
+/* Every descriptor of this process that refers to path. */
+static int fds_of(const char *path, int *out, int max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	char link[PATH_MAX], target[PATH_MAX], real[PATH_MAX];
+	int n = 0;
+
+	assert_non_null(d);
+	assert_non_null(realpath(path, real));
+	while ((e = readdir(d))) {
+		ssize_t k;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		k = readlink(link, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		if (!strcmp(target, real) && n < max)
+			out[n++] = atoi(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_cloexec(void **state)
+{
+	struct syncmap *m;
+	int fds[8], n, fd;
+
+	(void)state;
+	assert_int_equal(syncmap_open(ft_path("cloexec"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	n = fds_of(ft_path("cloexec"), fds, 8);
+	assert_int_equal(n, 1);
+	assert_true(fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(fds_of(ft_path("cloexec"), fds, 8), 0);
+
+	/* The caller's descriptor is inheritable; the library's own
+	 * duplicate must not be. */
+	fd = open(ft_path("cloexec"), O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, 0, 0, &m), 0);
+	n = fds_of(ft_path("cloexec"), fds, 8);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++)
+		if (fds[i] != fd)
+			assert_true(fcntl(fds[i], F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(syncmap_close(m), 0);
+	close(fd);
+}
+
+static void test_nofollow(void **state)
+{
+	struct syncmap *m = NULL;
+
+	(void)state;
+	assert_int_equal(syncmap_open(ft_path("target"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(symlink(ft_path("target"), ft_path("link")), 0);
+	m = NULL;
+	assert_int_equal(syncmap_open(ft_path("link"), SYNCMAP_NOFOLLOW, 0, 0, &m), -ELOOP);
+	assert_null(m);
+	assert_non_null(strstr(syncmap_last_advice(), "symbolic link"));
+	/* Creating through a dangling link is refused too. */
+	assert_int_equal(symlink(ft_path("nowhere"), ft_path("dangling")), 0);
+	assert_int_equal(syncmap_open(ft_path("dangling"), SYNCMAP_CREATE | SYNCMAP_NOFOLLOW,
+				      0, 4096, &m), -ELOOP);
+	assert_int_equal(ft_file_size(ft_path("nowhere")), -1);
+	/* Without the flag a link is followed. */
+	assert_int_equal(syncmap_open(ft_path("link"), 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
+/* Run fn in a child, as user nobody when we are root. */
+static void as_unprivileged(void (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
+			_exit(99);
+		fn();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void readonly_child(void)
+{
+	struct syncmap *m = NULL;
+
+	if (syncmap_open(ft_path("ro"), 0, 0, 0, &m) != -EACCES || m)
+		_exit(1);
+	if (syncmap_last_cause() != SYNCMAP_CAUSE_ERROR ||
+	    !strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"))
+		_exit(2);
+	if (syncmap_open(ft_path("ro"), SYNCMAP_RDONLY, 0, 0, &m) != 0)
+		_exit(3);
+	if (syncmap_persist(m, syncmap_addr(m), 1) != -EBADF)
+		_exit(4);
+	syncmap_close(m);
+}
+
+static void test_readonly_file(void **state)
+{
+	struct syncmap *m;
+	int fd;
+
+	(void)state;
+	ft_write_pattern(ft_path("ro"), 4096, 0);
+	assert_int_equal(chmod(ft_path("ro"), 0444), 0);
+	assert_int_equal(chmod(ft_tmpdir(), 0755), 0);
+	as_unprivileged(readonly_child);
+	/* A read-only descriptor asked for a writable mapping. */
+	fd = open(ft_path("ro"), O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, 0, 0, &m), -EACCES);
+	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"));
+	close(fd);
+}
+
+/*
+ * The environment child: maps a file with weakening overrides set and
+ * prints what it got, and which log lines named an override.
+ */
+static int logged_force, logged_flush;
+
+static void env_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	logged_force |= strstr(msg, "SYNCMAP_FORCE_GRANULARITY") != NULL;
+	logged_flush |= strstr(msg, "overridden by the environment") != NULL;
+}
+
+static int env_child(const char *dir)
+{
+	struct syncmap *m;
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/env-%d", dir, (int)geteuid());
+	syncmap_set_log(env_log, NULL, SYNCMAP_LOG_DEBUG);
+	r = syncmap_open(path, SYNCMAP_CREATE, 0, 4096, &m);
+	if (r < 0) {
+		printf("error %d\n", r);
+		return 1;
+	}
+	printf("%s %s force-logged=%d flush-logged=%d secure=%d\n",
+	       syncmap_granularity_name(syncmap_granularity(m)),
+	       syncmap_flush_name(syncmap_flush_method(m)), logged_force, logged_flush,
+	       geteuid() != getuid());
+	syncmap_close(m);
+	unlink(path);
+	return 0;
+}
+
+/* Run prog as the environment child; its one line of output goes to out. */
+static int run_env_child(const char *prog, char *out, size_t size)
+{
+	int p[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { (char *)prog, "--env-child", (char *)ft_tmpdir(), NULL };
+
+		dup2(p[1], 1);
+		setenv("SYNCMAP_FORCE_GRANULARITY", "byte", 1);
+		setenv("SYNCMAP_NO_CLWB", "1", 1);
+		setenv("SYNCMAP_NO_CLFLUSHOPT", "1", 1);
+		setenv("SYNCMAP_LOG_LEVEL", "debug", 1);
+		execv(prog, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	n = read(p[0], out, size - 1);
+	close(p[0]);
+	out[n > 0 ? n : 0] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_env_announced(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(run_env_child(self, out, sizeof(out)), 0);
+	/* Honoured, and said so. */
+	assert_non_null(strstr(out, "byte none"));
+	assert_non_null(strstr(out, "force-logged=1"));
+	assert_non_null(strstr(out, "flush-logged=1"));
+}
+
+static void test_env_ignored_setuid(void **state)
+{
+	char prog[PATH_MAX], out[256], cmd[PATH_MAX * 2 + 16];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(prog, sizeof(prog), "%s/setuid-child", ft_tmpdir());
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", self, prog);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(chown(prog, NOBODY, NOBODY), 0);
+	assert_int_equal(chmod(prog, 04755), 0);
+	assert_int_equal(chmod(ft_tmpdir(), 0777), 0);
+	assert_int_equal(run_env_child(prog, out, sizeof(out)), 0);
+	if (!strstr(out, "secure=1"))
+		skip();	/* nosuid mount or no_new_privs: cannot test here */
+	/* The overrides were not applied, so nothing to announce. */
+	assert_null(strstr(out, "byte"));
+	assert_non_null(strstr(out, "page none"));
+	assert_non_null(strstr(out, "force-logged=0"));
+	assert_non_null(strstr(out, "flush-logged=0"));
+	unlink(prog);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ft_rmdir(ft_tmpdir());
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_mode),
+		cmocka_unit_test(test_cloexec),
+		cmocka_unit_test(test_nofollow),
+		cmocka_unit_test(test_readonly_file),
+		cmocka_unit_test(test_env_announced),
+		cmocka_unit_test(test_env_ignored_setuid),
+	};
+
+	/* _exit: a setuid process cannot be inspected by LeakSanitizer,
+	 * which would otherwise fail it at exit. */
+	if (argc == 3 && !strcmp(argv[1], "--env-child")) {
+		int r = env_child(argv[2]);
+
+		fflush(stdout);
+		_exit(r);
+	}
+	if (!realpath("/proc/self/exe", self))
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
