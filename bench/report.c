@@ -46,10 +46,23 @@ const struct result *report_find(const char *bench, const char *path, const char
 	return NULL;
 }
 
-/* a's time over b's: below 1 means a is faster. */
+double report_ratio(const struct result *a, const struct result *b, double *spread)
+{
+	double v[BENCH_MAX_REPS], med;
+	unsigned n = 0;
+
+	for (unsigned i = 0; a && b && i < a->reps && i < b->reps; i++)
+		if (b->seq[i] > 0)
+			v[n++] = a->seq[i] / b->seq[i];
+	med = bench_median(v, n);
+	if (spread)
+		*spread = n >= 4 && med > 0 ? (v[n * 3 / 4] - v[n / 4]) / med : 0;
+	return med;
+}
+
 static double ratio(const struct result *a, const struct result *b)
 {
-	return a && b && b->ns > 0 ? a->ns / b->ns : 0;
+	return report_ratio(a, b, NULL);
 }
 
 static const struct result *peer(const struct result *r, const char *impl)
@@ -152,6 +165,8 @@ static struct result *store(const struct bench_case *c, struct entry *e)
 	*r = (struct result){ .bench = c->bench, .path = c->path, .impl = e->impl,
 			      .mode = e->mode, .size = c->size, .threads = e->threads,
 			      .reps = e->nsamples, .durable = c->durable };
+	for (unsigned i = 0; i < e->nsamples; i++)
+		r->seq[i] = e->samples[i];
 	r->ns = bench_median(e->samples, e->nsamples);	/* sorts */
 	r->min_ns = e->nsamples ? e->samples[0] : 0;
 	if (r->ns > 0 && e->nsamples >= 4)

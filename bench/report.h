@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bench.h"
+
 struct result {
 	const char *bench, *path, *impl, *mode;
 	size_t size;
@@ -13,7 +15,16 @@ struct result {
 	double ns, min_ns;
 	double spread;		/* interquartile range over the median */
 	bool durable;
+	double seq[BENCH_MAX_REPS];	/* ns per op, in repetition order */
 };
+
+/*
+ * a's time over b's, the median of the ratios of samples taken in the same
+ * repetition (moments apart), so a slow phase of a shared machine slows
+ * both sides of each ratio.  With spread, the interquartile range of those
+ * ratios over their median.  0 if there is nothing to compare.
+ */
+double report_ratio(const struct result *a, const struct result *b, double *spread);
 
 size_t report_count(void);
 const struct result *report_get(size_t i);

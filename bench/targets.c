@@ -39,9 +39,10 @@ static const struct target targets[] = {
 	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8, "raw" },
 };
 
-static double value(const struct target *t, const struct result *a, const struct result *b)
+static double value(const struct target *t, const struct result *a, const struct result *b,
+		    double *spread)
 {
-	return t->at_most ? a->ns / b->ns : b->ns / a->ns;
+	return t->at_most ? report_ratio(a, b, spread) : report_ratio(b, a, spread);
 }
 
 /* The same comparison for t->ref instead of libsyncmap, or 0. */
@@ -53,14 +54,13 @@ static double reference(const struct target *t, const struct result *a)
 		return 0;
 	ra = report_find(t->bench, t->path, t->ref, t->mode_a, a->size, t->threads_a);
 	rb = report_find(t->bench, t->path, t->ref, t->mode_b, a->size, t->threads_b);
-	return ra && rb && ra->ns > 0 && rb->ns > 0 ? value(t, ra, rb) : 0;
+	return ra && rb ? value(t, ra, rb, NULL) : 0;
 }
 
 static void print_target(const struct target *t, const struct result *a,
 			 const struct result *b, bool json)
 {
-	double v = value(t, a, b), ref = reference(t, a);
-	double noise = a->spread > b->spread ? a->spread : b->spread;
+	double noise, v = value(t, a, b, &noise), ref = reference(t, a);
 	bool met = t->at_most ? v <= t->limit : v >= t->limit;
 
 	if (json) {
@@ -85,8 +85,8 @@ int report_targets(bool json)
 	int missed = 0;
 
 	if (!json)
-		printf("\n== targets (ratios from this run; spread: the larger interquartile range "
-		       "of the two medians, a measure of this machine's noise) ==\n");
+		printf("\n== targets (median of per-repetition ratios; spread: their interquartile "
+		       "range, this machine's noise) ==\n");
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		const struct target *t = &targets[i];
 
@@ -100,7 +100,9 @@ int report_targets(bool json)
 			b = report_find(t->bench, t->path, t->impl_b, t->mode_b, a->size, t->threads_b);
 			if (!b || a->ns <= 0 || b->ns <= 0)
 				continue;
-			missed += t->at_most ? value(t, a, b) > t->limit : value(t, a, b) < t->limit;
+			double v = value(t, a, b, NULL);
+
+			missed += t->at_most ? v > t->limit : v < t->limit;
 			print_target(t, a, b, json);
 		}
 	}
