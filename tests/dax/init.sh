@@ -13,7 +13,7 @@ for m in $(cat /lib/modules/order); do
 	insmod "/lib/modules/$m" 2>/dev/null
 done
 cfg=$(sed -n 's/.*syncmap_dax=\([^ ]*\).*/\1/p' /proc/cmdline)
-if mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 host /host; then
+if mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose host /host; then
 	mount --bind /dev /host/dev
 	mount --bind /proc /host/proc
 	mount --bind /sys /host/sys

@@ -18,22 +18,37 @@ mnt=/run/dax
 fresh=${SYNCMAP_DAX_FRESH:-0}
 
 result() { echo "RESULT $*"; }
+# Guest progress, stamped with the guest's uptime.
+note() { echo "GUEST [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
-# The regions in the order the host plugged the NVDIMMs (by address).
+# The regions in a stable order (by address), so that each keeps its
+# role across the boots of a power-cut run.
 regions() {
 	for r in /sys/bus/nd/devices/region*; do
 		printf '%d %s\n' "$(cat "$r/resource")" "${r##*/}"
 	done | sort -n | cut -d' ' -f2
 }
 
-# The device node of namespace N.0 ("pmemN" or "daxN.0"), from ndctl.
-ns_dev() {
-	ndctl list -n "namespace$1.0" |
-		sed -n 's/.*"\(blockdev\|chardev\)":"\([^"]*\)".*/\2/p' | head -n1
+# Namespace N.0 is claimed by pfnN.M in fsdax mode and by daxN.M in devdax
+# mode (sysfs is read directly: ndctl takes seconds per call under TCG).
+ns_holder() {
+	cat "/sys/bus/nd/devices/namespace$1.0/holder" 2>/dev/null
 }
 
 ns_mode() {
-	ndctl list -n "namespace$1.0" | sed -n 's/.*"mode":"\([^"]*\)".*/\1/p' | head -n1
+	case "$(ns_holder "$1")" in
+	pfn*) echo fsdax ;;
+	dax*) echo devdax ;;
+	*) echo raw ;;
+	esac
+}
+
+# The device node of namespace N.0: "pmemX" or "daxN.M".
+ns_dev() {
+	h=/sys/bus/nd/devices/$(ns_holder "$1")
+	for d in "$h"/block/pmem* "$h"/dax*.*; do
+		[ -e "$d" ] && echo "${d##*/}" && return
+	done
 }
 
 # Put region $1's namespace in mode $2 unless it already is (the pfn or
@@ -67,7 +82,7 @@ mount_fs() {
 		*) result "setup-$name" FAIL "mounted without dax: $got"; return 1 ;;
 		esac ;;
 	esac
-	echo "GUEST $name: $type on $dev ($got)"
+	note "$name: $type on $dev ($got)"
 }
 
 setup() {
@@ -79,15 +94,18 @@ setup() {
 	r_ext4=${1#region} r_xfs=${2#region} r_devdax=${3#region}
 	r_nodax=${4#region} r_inode=${5#region}
 	ok=1
+	note "regions: $*"
+	note "converting namespaces"
 	for r in $r_ext4 $r_xfs $r_nodax $r_inode; do
 		ns_setup "$r" fsdax || { result setup-nvdimm FAIL "region$r: no fsdax namespace"; ok=0; }
 	done
 	ns_setup "$r_devdax" devdax || { result setup-nvdimm FAIL "region$r_devdax: no devdax namespace"; ok=0; }
 	[ $ok = 1 ] || return 1
+	note "namespaces ready"
 	domain=$(cat "/sys/bus/nd/devices/region$r_ext4/persistence_domain")
-	ext4mk="mkfs.ext4 -q -F -b 4096"
+	ext4mk="mkfs.ext4 -q -F -b 4096 -E nodiscard,lazy_itable_init=1,lazy_journal_init=1"
 	mount_fs ext4-dax "$(ns_dev "$r_ext4")" ext4 dax $ext4mk || ok=0
-	mount_fs xfs-dax "$(ns_dev "$r_xfs")" xfs dax mkfs.xfs -q -f -m reflink=0 || ok=0
+	mount_fs xfs-dax "$(ns_dev "$r_xfs")" xfs dax mkfs.xfs -q -f -K -m reflink=0 || ok=0
 	mount_fs ext4-nodax "$(ns_dev "$r_nodax")" ext4 dax=never $ext4mk || ok=0
 	# The control's workload lives here too: no one else syncs this file
 	# system during a power-cut boot, and the long journal commit interval
@@ -110,7 +128,7 @@ setup() {
 	export SYNCMAP_DAX_DEVDAX="/dev/$(ns_dev "$r_devdax")"
 	export SYNCMAP_DAX_DOMAIN="$domain"
 	export SYNCMAP_DAX_TOOLS="$tool_dir"
-	echo "GUEST setup done: domain=$domain devdax=$SYNCMAP_DAX_DEVDAX"
+	note "setup done: domain=$domain devdax=$SYNCMAP_DAX_DEVDAX"
 }
 
 teardown() {
@@ -122,14 +140,16 @@ teardown() {
 
 run_checks() {
 	for s in "$here"/guest.d/*.sh; do
-		[ -x "$s" ] || { echo "GUEST skipping $s: not executable"; continue; }
+		[ -x "$s" ] || { note "skipping $s: not executable"; continue; }
 		n=${s##*/}
 		echo "BEGIN $n"
 		out=$TMPDIR/$n.out
-		timeout 600 "$s" >"$out" 2>&1
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		timeout "${SYNCMAP_DAX_SCRIPT_TIMEOUT:-600}" "$s" >"$out" 2>&1
 		rc=$?
+		t1=$(cut -d' ' -f1 /proc/uptime)
 		cat "$out"
-		echo "END $n rc=$rc results=$(grep -c '^RESULT ' "$out")"
+		echo "END $n rc=$rc results=$(grep -c '^RESULT ' "$out") seconds=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')"
 	done
 }
 
@@ -159,7 +179,7 @@ powercut() {
 		done
 	fi
 	if [ "${SYNCMAP_DAX_CUT:-0}" != 1 ]; then
-		echo "GUEST last boot: no new workload"
+		note "last boot: no new workload"
 		return 0
 	fi
 	# Keep only the log just verified, so the file systems never fill.
@@ -187,7 +207,7 @@ powercut() {
 	sleep 3600
 }
 
-echo "GUEST mode=${SYNCMAP_DAX_MODE} boot=${SYNCMAP_DAX_BOOT:-1} fresh=$fresh"
+note "mode=${SYNCMAP_DAX_MODE} boot=${SYNCMAP_DAX_BOOT:-1} fresh=$fresh"
 if setup; then
 	case "$SYNCMAP_DAX_MODE" in
 	check) run_checks ;;
