@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential meson ninja-build pkg-config clang
       libcmocka-dev libpmem-dev libpmem2-dev libndctl-dev libdaxctl-dev
       qemu-system-x86 busybox-static kmod cpio ndctl daxctl
-      e2fsprogs xfsprogs valgrind python3"
+      e2fsprogs xfsprogs valgrind python3 libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

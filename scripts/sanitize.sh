@@ -1,9 +1,53 @@
 #!/bin/sh
-# The unit and system suites under ASan+UBSan (clang).
+# The sanitizer and Valgrind runs, called by scripts/test.sh:
+#   1. ASan+UBSan: the unit, system and fault suites.
+#   2. The libFuzzer targets under ASan+UBSan (clang), fuzz_seconds each.
+#   3. TSan: the tests that run many threads on one mapping.
+#   4. Valgrind memcheck: the unit and system suites of the plain build.
+# ASan and TSan builds use gcc: clang does not link its sanitizer runtime
+# into shared libraries, which src/meson.build's -z defs then rejects.
+# The fuzz build uses clang and builds only the fuzz targets.
+# SYNCMAP_BUILD_PREFIX names the build directories (default "build":
+# build, build-asan, build-fuzz, build-tsan).
 set -eu
 cd "$(dirname "$0")/.."
-[ -d build-asan ] || CC=clang meson setup build-asan -Db_sanitize=address,undefined \
-	-Db_lundef=false -Ddax_tests=disabled -Dbench=false
-ninja -C build-asan
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	meson test -C build-asan --print-errorlogs --suite unit --suite system
+b=${SYNCMAP_BUILD_PREFIX:-build}
+common="-Ddax_tests=disabled -Dbench=false"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "ASan+UBSan: unit, system, fault"
+# shellcheck disable=SC2086
+[ -d "$b-asan" ] || CC=gcc meson setup "$b-asan" -Db_sanitize=address,undefined \
+	-Dfuzz=disabled $common
+ninja -C "$b-asan"
+meson test -C "$b-asan" --print-errorlogs --num-processes 2 \
+	--suite unit --suite system --suite fault
+
+step "libFuzzer under ASan+UBSan"
+# shellcheck disable=SC2086
+[ -d "$b-fuzz" ] || CC=clang meson setup "$b-fuzz" -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dfuzz=enabled -Dexamples=false -Ddocs=false $common
+fuzz_targets=$(ninja -C "$b-fuzz" -t targets all |
+	sed -n 's|^\(tests/fuzz/fuzz-[a-z0-9_-]*\): .*|\1|p')
+[ -n "$fuzz_targets" ] || { echo "no fuzz targets were configured" >&2; exit 1; }
+# shellcheck disable=SC2086
+ninja -C "$b-fuzz" $fuzz_targets
+meson test -C "$b-fuzz" --no-rebuild --print-errorlogs --num-processes 2 --suite fuzz
+
+step "TSan: many threads on one mapping"
+# shellcheck disable=SC2086
+[ -d "$b-tsan" ] || CC=gcc meson setup "$b-tsan" -Db_sanitize=thread \
+	-Dfuzz=disabled -Dexamples=false -Ddocs=false $common
+ninja -C "$b-tsan" tests/fault/fault-threads tests/system/system-threads
+meson test -C "$b-tsan" --no-rebuild --print-errorlogs threads
+
+step "Valgrind memcheck: unit, system"
+[ -d "$b" ] || meson setup "$b"
+ninja -C "$b"
+meson test -C "$b" --print-errorlogs --num-processes 2 --timeout-multiplier 10 \
+	--suite unit --suite system \
+	--wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --track-fds=no'
