@@ -60,7 +60,7 @@
 #define KV_SLOTS 4096u
 #define KV_KEY_MAX 32u
 #define KV_VAL_MAX 80u
-#define FILL_KEYS 13u		/* keys the "fill" workload cycles through */
+#define FILL_KEYS 6u		/* keys the "fill" workload cycles through */
 
 enum { S_EMPTY = 0, S_VALID = 1, S_TOMB = 2 };
 
@@ -304,13 +304,14 @@ static int kv_open(struct kv *t, const char *file)
 
 /* ---- the power-cut workload and its check */
 
-/* Operation @i of "fill": a delete every fifth step, else a put; keys
- * repeat so that updates and re-inserts after deletes happen often. */
+/* Operation @i of "fill": a delete every fourth step, else a put; the
+ * keys cycle, so updates (from operation 7 on), deletes and re-inserts
+ * after deletes all happen within the first few dozen operations. */
 static void fill_op(uint64_t i, char *key, size_t ks, char *val, size_t vs, bool *del)
 {
-	snprintf(key, ks, "k%" PRIu64, (i * 7) % FILL_KEYS);
+	snprintf(key, ks, "k%" PRIu64, i % FILL_KEYS);
 	snprintf(val, vs, "v%" PRIu64 "-%0*u", i, (int)(i % 40), 0);
-	*del = i % 5 == 0;
+	*del = i % 4 == 0;
 }
 
 static int cmd_fill(struct kv *t, uint64_t n)
@@ -339,7 +340,7 @@ static const char *model_value(uint64_t n, unsigned kn, char *buf, size_t size)
 	bool del, found = false;
 
 	for (uint64_t i = 1; i <= n; i++) {
-		if ((i * 7) % FILL_KEYS != kn)
+		if (i % FILL_KEYS != kn)
 			continue;
 		fill_op(i, key, sizeof(key), buf, size, &del);
 		found = !del;

@@ -88,9 +88,9 @@ refuse "kv verify notices a wrong state" "$kv" "$dir/kvf" verify 40
 
 crash_kv() {
 	n=1 bad=0 dups=0
-	while [ $n -le 150 ]; do
+	while [ $n -le 70 ]; do
 		rm -f "$dir/ck"
-		EXAMPLE_CRASH_AFTER=$n "$kv" "$dir/ck" fill 60 >"$dir/acks" 2>/dev/null || true
+		EXAMPLE_CRASH_AFTER=$n "$kv" "$dir/ck" fill 30 >"$dir/acks" 2>/dev/null || true
 		acked=$(sed -n 's/^ack //p' "$dir/acks" | tail -n 1)
 		"$kv" "$dir/ck" verify "${acked:-0}" >"$dir/v" 2>&1 || { bad=1; echo "     crash after persist $n:"; cat "$dir/v"; }
 		grep -q ' 1 duplicates resolved' "$dir/v" && dups=$((dups + 1))

@@ -139,16 +139,18 @@ log_crashes() {
 }
 
 kv_crashes() {
-	name=$1 dir=$2 bad= n=1
+	name=$1 dir=$2 bad= n=1 dups=0
 	while [ $n -le 30 ]; do
 		f=$dir/crash.kv
 		rm -f "$f"
 		acked=$(EXAMPLE_CRASH_AFTER=$n "$ex/kv" "$f" fill 14 2>/dev/null |
 			sed -n 's/^ack //p' | tail -n 1)
-		"$ex/kv" "$f" verify "${acked:-0}" >/dev/null 2>&1 || bad="$bad $n"
+		"$ex/kv" "$f" verify "${acked:-0}" >"$work/v" 2>&1 || bad="$bad $n"
+		grep -q ' 1 duplicates resolved' "$work/v" && dups=$((dups + 1))
 		n=$((n + 1))
 	done
 	rm -f "$dir/crash.kv"
+	[ "$dups" -gt 0 ] || bad="$bad (no crash left an update half done)"
 	if [ -z "$bad" ]; then
 		result "example-kv-crash-$name" PASS "recovered after a crash at each of 30 persists"
 	else
@@ -187,19 +189,23 @@ kv_on() {
 	rm -f "$f"
 }
 
-run_all() {	# run_all NAME DIR GRANULARITY CAUSE
+run_all() {	# run_all NAME DIR GRANULARITY CAUSE [crashes]
 	[ -n "$2" ] && [ -d "$2" ] || { result "example-$1" FAIL "no directory for $1"; return; }
 	d=$2/examples
 	mkdir -p "$d"
 	counter_on "$1" "$d" "$3" "$4"
 	log_on "$1" "$d" "$3"
 	kv_on "$1" "$d" "$3"
-	log_crashes "$1" "$d"
-	kv_crashes "$1" "$d"
+	if [ "${5:-}" = crashes ]; then
+		log_crashes "$1" "$d"
+		kv_crashes "$1" "$d"
+	fi
 	rm -rf "$d"
 }
 
-run_all ext4-dax "${SYNCMAP_DAX_EXT4:-}" "$dax_gran" none
+# The crash loops start ~100 processes, slow under TCG: run them where
+# they test something the host cannot, the MAP_SYNC path.
+run_all ext4-dax "${SYNCMAP_DAX_EXT4:-}" "$dax_gran" none crashes
 run_all xfs-dax "${SYNCMAP_DAX_XFS:-}" "$dax_gran" none
 run_all ext4-nodax "${SYNCMAP_DAX_NODAX:-}" page fs_not_dax_mounted
 run_all tmpfs "${SYNCMAP_DAX_TMPFS:-}" page fs_not_dax_capable
