@@ -234,7 +234,7 @@ static int wal_open(struct wal *w, const char *file, uint64_t size, bool writing
 	}
 	print_path(file, w->m);
 	w->base = syncmap_addr(w->m);
-	w->sb = (struct log_super *)w->base;
+	w->sb = (struct log_super *)(void *)w->base;
 	/* No magic: a new file, or one whose formatting a crash cut short
 	 * (capacity written, magic not yet). */
 	if (w->sb->magic != LOG_MAGIC) {
@@ -263,7 +263,7 @@ static struct rec_hdr *reserve(struct wal *w, uint32_t len)
 {
 	if (rec_size(len) > w->sb->capacity - w->end)
 		return NULL;
-	return (struct rec_hdr *)(w->base + w->end);
+	return (struct rec_hdr *)(void *)(w->base + w->end);
 }
 
 static void fill_header(struct wal *w, struct rec_hdr *h, uint32_t len)

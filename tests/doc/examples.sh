@@ -84,7 +84,10 @@ check "kv stats counts slots" has "$dir/k2" '1 valid, 2 tombstones'
 
 "$kv" "$dir/kvf" fill 60 >/dev/null 2>&1
 check "kv verify accepts a good table" "$kv" "$dir/kvf" verify 60
-refuse "kv verify notices a wrong state" "$kv" "$dir/kvf" verify 40
+check "kv verify accepts operations done but not yet acknowledged" "$kv" "$dir/kvf" verify 40
+refuse "kv verify notices acknowledged operations missing" "$kv" "$dir/kvf" verify 63
+"$kv" "$dir/kvf" put k1 bogus 2>/dev/null
+refuse "kv verify notices a state no run of the workload leaves" "$kv" "$dir/kvf" verify 60
 
 crash_kv() {
 	n=1 bad=0 dups=0
