@@ -101,7 +101,16 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		siglongjmp(w->env, 1);
 	}
+	/* The application's handler may leave by siglongjmp, abandoning
+	 * any copy this thread was in (a fault on the caller's own buffer
+	 * during a safe read).  Hide those windows while it runs, so that
+	 * a later fault never jumps into a dead frame; put them back if it
+	 * returns. */
+	cur_window = NULL;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	chain(sig, info, uctx);
+	cur_window = w;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	errno = saved_errno;
 }
 
@@ -133,8 +142,10 @@ int sm_safe_install(void)
 		/* SA_NODEFER: a window's siglongjmp then leaves the signal
 		 * mask as it was, so sigsetjmp need not save it (a syscall
 		 * per call); chain() blocks what the displaced handler
-		 * asked for. */
-		ours.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK | SA_RESTART;
+		 * asked for.  The alternate stack is used if that handler
+		 * used it. */
+		ours.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART |
+				(now.sa_flags & SA_ONSTACK);
 		sigemptyset(&ours.sa_mask);
 		slot = !prev_slot;
 		prev_action[slot] = now;

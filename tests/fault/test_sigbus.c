@@ -248,6 +248,13 @@ static void test_app_handler_after(void **state)
 	}
 	app_armed = 0;
 	assert_int_equal(app_hits, 2);
+	/* The application left the library's copy by jumping out of its own
+	 * handler.  Its own later fault on the library's mapping, outside
+	 * any safe call, must reach it, not the abandoned copy. */
+	assert_int_equal(app_touch((uint8_t *)syncmap_addr(m) + 2 * page), 1);
+	assert_int_equal(app_hits, 3);
+	assert_int_equal(syncmap_read_safe(m, buf, (uint8_t *)syncmap_addr(m) + 2 * page, 8), -EIO);
+	assert_int_equal(app_hits, 3);
 	munmap(mine - page, (size_t)(2 * page));
 	assert_int_equal(syncmap_close(m), 0);
 }
