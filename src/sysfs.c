@@ -118,6 +118,10 @@ int sm_chain_parse_path(const char *syspath, struct sm_chain *c)
 	c->on_nd = c->bus[0] && c->region[0];
 	if (c->on_nd && !c->ns[0] && !c->claim[0])
 		c->on_nd = false;
+	/* virtio-blk disks sit under a virtio device too; only a bus
+	 * there makes it virtio-pmem. */
+	if (!c->on_nd)
+		c->virtio = false;
 	return c->on_nd ? 0 : -ENODEV;
 }
 

@@ -205,6 +205,7 @@ static void test_path_not_nd(void **state)
 	(void)state;
 	parse("/sys/devices/pci0000:00/0000:00:04.0/virtio1/block/vda", &c, -ENODEV);
 	assert_false(c.on_nd);
+	assert_false(c.virtio);
 	assert_string_equal(c.device, "vda");
 	assert_string_equal(c.region, "");
 	parse("/sys/devices/virtual/block/dm-0", &c, -ENODEV);
