@@ -13,10 +13,13 @@ Fails when:
   - a page lacks one of the required sections, or SEE ALSO names a page
     that does not exist;
   - a public constant (SYNCMAP_* macro or enumerator) is mentioned in no
-    page, so a new flag or cause cannot land undocumented.
+    page, so a new flag or cause cannot land undocumented;
+  - with --src, an errno that a source file with exports returns is named
+    in none of the ERRORS sections of the pages for that file's functions.
 
-Usage: check_man.py --header H --map MAP --man DIR [--lib SO]
-       check_man.py --self-test --header H --map MAP --man DIR
+Usage: check_man.py --header H --map MAP --man DIR [--lib SO] [--meson
+                    doc/meson.build] [--src src/]
+       check_man.py --self-test --header H --map MAP --man DIR [--src src/]
 """
 import argparse
 import os
@@ -321,6 +324,42 @@ class Checker:
         return self.errors
 
 
+# Errnos a source file returns only from internal helpers, never from its
+# exported functions; everything else a file returns must be documented.
+INTERNAL_ERRNOS = {"probe.c": {"EPROTO"}}
+# Files without exports whose errors surface through another file's.
+ERRNO_OWNER = {"map.c": "open.c"}
+RETURNED_ERRNO = re.compile(r"(?:return -|sm_fail\(-|\? -|: -)(E[A-Z0-9]+)\b")
+
+
+def errno_check(src_dir, man_dir, pages):
+    """Every errno an exporting file can return is named in the ERRORS of
+    one of the pages documenting that file's functions."""
+    errors = []
+    defined, returned = {}, {}
+    for fn in sorted(os.listdir(src_dir)):
+        if not fn.endswith(".c"):
+            continue
+        with open(os.path.join(src_dir, fn), encoding="utf-8") as f:
+            text = strip_c_comments(f.read())
+        for name in re.findall(r"SM_EXPORT\b[^(;]*?\b(syncmap_\w+)\s*\(", text):
+            defined.setdefault(fn, set()).add(name)
+        owner = ERRNO_OWNER.get(fn, fn)
+        returned.setdefault(owner, set()).update(
+            set(RETURNED_ERRNO.findall(text)) - INTERNAL_ERRNOS.get(fn, set()))
+    for fn, names in sorted(defined.items()):
+        text = ""
+        for name in names:
+            page = pages.get(f"{name}.3")
+            if page:
+                text += troff_to_text(sections(page[1]).get("ERRORS", [])) + "\n"
+        for e in sorted(returned.get(fn, set())):
+            if not re.search(r"\b" + e + r"\b", text):
+                errors.append(f"{e}: returned in src/{fn} but no ERRORS section of "
+                              f"{', '.join(sorted(n + '(3)' for n in names))} names it")
+    return errors
+
+
 def self_test(args):
     """The checker must catch each kind of drift; prove it on copies."""
     def broken(mutate):
@@ -333,7 +372,11 @@ def self_test(args):
             mp = os.path.join(tmp, "libsyncmap.map")
             shutil.copy(args.map, mp)
             mutate(man, hdr, mp)
-            return Checker(hdr, mp, man).run()
+            checker = Checker(hdr, mp, man)
+            errs = checker.run()
+            if args.src:
+                errs += errno_check(args.src, man, checker.pages())
+            return errs
         finally:
             shutil.rmtree(tmp)
 
@@ -374,10 +417,15 @@ def self_test(args):
             h, "#define SYNCMAP_OPEN_VALID_",
             "#define SYNCMAP_FROB (1U << 9)\n#define SYNCMAP_OPEN_VALID_"),
             "SYNCMAP_FROB: a public constant no man page mentions"),
+        "undocumented errno": (lambda man, h, m: edit(
+            os.path.join(man, "syncmap_open.3"), ".B EOVERFLOW\n", ".B EOVERFLOWING\n"),
+            "EOVERFLOW: returned in src/open.c"),
         "missing section": (lambda man, h, m: edit(
             os.path.join(man, "syncmap_close.3"), ".SH ERRORS", ".SH ERRATA"),
             "syncmap_close.3: missing section ERRORS"),
     }
+    if not args.src:
+        del cases["undocumented errno"]
     clean = Checker(args.header, args.map, args.man).run()
     if clean:
         print("self-test needs a clean tree first:\n  " + "\n  ".join(clean))
@@ -398,11 +446,15 @@ def main():
     ap.add_argument("--man", required=True)
     ap.add_argument("--lib")
     ap.add_argument("--meson", help="doc/meson.build: every page must be installed")
+    ap.add_argument("--src", help="src/: every errno it returns must be documented")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:
         return self_test(args)
     errors = Checker(args.header, args.map, args.man, args.lib).run()
+    if args.src:
+        checker = Checker(args.header, args.map, args.man)
+        errors += errno_check(args.src, args.man, checker.pages())
     if args.meson:
         with open(args.meson, encoding="utf-8") as f:
             listed = set(re.findall(r"'man/([^']+)'", f.read()))
