@@ -33,13 +33,16 @@ powercut_writer() {
 	how=$1 target=$2 tag=$3 ready=${5:-}
 	mkdir -p "$target"
 	file=$(file_of "$how" "$target") || exit 2
+	# The serial console is slow: an ACK line the host has not read yet
+	# at the cut does not count, so pass on only every EVERY-th (each
+	# acknowledges everything before it too) to keep the lag short.
 	case "$how" in
-	examples-log) set -- "$ex/log" -s 16 "$file" fill 1000000000 8 ;;
-	examples-kv) set -- "$ex/kv" "$file" fill 1000000000 ;;
+	examples-log) every=4; set -- "$ex/log" -s 64 "$file" fill 1000000000 8 ;;
+	examples-kv) every=16; set -- "$ex/kv" "$file" fill 1000000000 ;;
 	esac
-	"$@" 2>&1 | awk -v tag="$tag" -v ready="$ready" '
+	"$@" 2>&1 | awk -v tag="$tag" -v ready="$ready" -v every="$every" '
 		/^ack [0-9]+$/ {
-			printf "ACK %s %d\n", tag, $2 - 1; fflush()
+			if (n++ % every == 0) { printf "ACK %s %d\n", tag, $2 - 1; fflush() }
 			if (!seen && ready != "") { printf "" > ready; close(ready) }
 			seen = 1; next
 		}
