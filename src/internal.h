@@ -68,6 +68,7 @@ int sm_sys_openat(int dirfd, const char *path, int flags, mode_t mode);
 int sm_sys_close(int fd);
 int sm_sys_unlink(const char *path);
 int sm_sys_stat(const char *path, struct stat *st);
+int sm_sys_lstat(const char *path, struct stat *st);
 int sm_sys_dup(int fd);
 int sm_sys_fstat(int fd, struct stat *st);
 int sm_sys_fstatfs_type(int fd, long *type);

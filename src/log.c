@@ -17,7 +17,9 @@ struct sm_logger {
 	int max_level;
 };
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Recursive: a callback may call back into the library, even to replace
+ * itself with syncmap_set_log(). */
+static pthread_mutex_t log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static struct sm_logger logger = { NULL, NULL, SYNCMAP_LOG_WARNING };
 
 static _Thread_local enum syncmap_cause last_cause;

@@ -45,21 +45,23 @@ static void set_cause(struct syncmap *m, enum syncmap_cause c, const char *advic
 }
 
 /*
- * A DAX file mapped at a 2 MiB boundary can be faulted in with huge pages.
- * Find such an address by reserving a little more than needed; it is only
- * a hint, because another thread may take it before our mmap does.
+ * Huge-page faults need the address and the file offset to agree modulo
+ * 2 MiB.  Find such an address by reserving a little more than needed; it
+ * is only a hint, because another thread may take it before our mmap does.
  */
-static void *huge_hint(size_t len)
+static void *huge_hint(size_t len, uint64_t offset)
 {
+	uintptr_t want = (uintptr_t)(offset % SM_HUGE_ALIGN), a;
 	void *res;
-	uintptr_t a;
 
 	if (len < SM_HUGE_ALIGN)
 		return NULL;
 	if (sm_sys_mmap(NULL, len + SM_HUGE_ALIGN, PROT_NONE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, &res))
 		return NULL;
-	a = ((uintptr_t)res + SM_HUGE_ALIGN - 1) & ~(uintptr_t)(SM_HUGE_ALIGN - 1);
+	/* The first address at or after res that is congruent to the
+	 * offset; it is less than 2 MiB in, so len bytes still fit. */
+	a = (uintptr_t)res + ((want - (uintptr_t)res) & (SM_HUGE_ALIGN - 1));
 	sm_sys_munmap(res, len + SM_HUGE_ALIGN);
 	return (void *)a;
 }
@@ -250,7 +252,7 @@ static void prefault(struct syncmap *m)
  */
 int sm_map(struct syncmap *m, unsigned flags)
 {
-	void *hint = huge_hint(m->map_len);
+	void *hint = huge_hint(m->map_len, m->offset);
 	int r;
 
 	if (m->rdonly) {

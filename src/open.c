@@ -273,6 +273,13 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 	return 0;
 }
 
+static bool is_symlink(const char *path)
+{
+	struct stat st;
+
+	return sm_sys_lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 /*
  * Open without O_CREAT first so that we know whether we created the file
  * and may remove it again if mapping fails.
@@ -298,8 +305,13 @@ static int open_path(const char *path, unsigned flags, mode_t mode,
 		}
 		if (fd != -EEXIST || (flags & SYNCMAP_EXCL))
 			return fd;
+		if (is_symlink(path))
+			break;
 	}
-	return -EAGAIN;
+	/* A symbolic link to a missing file: O_EXCL never follows links, so
+	 * create the target as open(2) with O_CREAT would.  Whether this call
+	 * created it cannot be told, so a failure leaves it in place. */
+	return sm_sys_open(path, base | O_CREAT, mode);
 }
 
 static int explain_open_error(int r, const char *path, unsigned flags)

@@ -53,6 +53,11 @@ int sm_sys_stat(const char *path, struct stat *st)
 	return stat(path, st) < 0 ? neg_errno() : 0;
 }
 
+int sm_sys_lstat(const char *path, struct stat *st)
+{
+	return lstat(path, st) < 0 ? neg_errno() : 0;
+}
+
 int sm_sys_dup(int fd)
 {
 	int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
