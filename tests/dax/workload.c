@@ -4,7 +4,7 @@
  *
  *   dax-workload append  TARGET TAG RUN [READY]   through libsyncmap
  *   dax-workload control TARGET TAG RUN [READY]   plain mmap, no persist
- *   dax-workload verify  TARGET TAG RUN ACKED [control]
+ *   dax-workload verify  TARGET TAG RUN ACKED [append|control]
  *
  * TARGET is a directory (the log is files seg-000000, ... in it) or a
  * device DAX device.  "append" writes record after record and prints
@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: dax-workload append|control TARGET TAG RUN [READY]\n"
-				"       dax-workload verify TARGET TAG RUN ACKED [control]\n");
+				"       dax-workload verify TARGET TAG RUN ACKED [append|control]\n");
 		return 2;
 	}
 	l.target = argv[2];

@@ -153,14 +153,20 @@ run_checks() {
 	done
 }
 
-# Tag, target and writer of each power-cut workload.
+# Tag, target, program and how of each power-cut workload of run $1, from
+# the list the host resolved (tests/dax/powercut.list).
 workloads() {
-	run=$1
-	echo "ext4-dax $SYNCMAP_DAX_EXT4/run-$run append"
-	echo "xfs-dax $SYNCMAP_DAX_XFS/run-$run append"
-	echo "devdax $SYNCMAP_DAX_DEVDAX append"
-	echo "ext4-nodax $SYNCMAP_DAX_NODAX/run-$run append"
-	echo "control $SYNCMAP_DAX_INODE_ON/run-$run control"
+	grep -v '^#' "$SYNCMAP_DAX_WORKLOADS" | while read -r tag where prog how; do
+		case "$where" in
+		ext4) target=$SYNCMAP_DAX_EXT4/$tag-run-$1 ;;
+		xfs) target=$SYNCMAP_DAX_XFS/$tag-run-$1 ;;
+		nodax) target=$SYNCMAP_DAX_NODAX/$tag-run-$1 ;;
+		control) target=$SYNCMAP_DAX_INODE_ON/$tag-run-$1 ;;
+		devdax) target=$SYNCMAP_DAX_DEVDAX ;;
+		*) result "powercut-$tag" FAIL "unknown place $where"; continue ;;
+		esac
+		echo "$tag $target $prog $how"
+	done
 }
 
 acked() {
@@ -171,30 +177,36 @@ powercut() {
 	boot=$SYNCMAP_DAX_BOOT
 	prev=$((boot - 1))
 	if [ "$prev" -ge 1 ]; then
-		workloads "$prev" | while read -r tag target how; do
-			extra=
-			[ "$how" = control ] && extra=control
-			"$tool_dir/dax-workload" verify "$target" "$tag" "$prev" \
-				"$(acked "$tag")" $extra
+		workloads "$prev" | while read -r tag target prog how; do
+			"$prog" verify "$target" "$tag" "$prev" "$(acked "$tag")" "$how"
 		done
 	fi
+	note "verified run $prev"
 	if [ "${SYNCMAP_DAX_CUT:-0}" != 1 ]; then
 		note "last boot: no new workload"
 		return 0
 	fi
 	# Keep only the log just verified, so the file systems never fill.
 	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "$SYNCMAP_DAX_NODAX" "$SYNCMAP_DAX_INODE_ON"; do
-		for old in "$d"/run-*; do
-			[ -e "$old" ] && [ "$old" != "$d/run-$prev" ] && rm -rf "$old"
+		for old in "$d"/*-run-*; do
+			case "$old" in
+			*"-run-$prev") ;;
+			*) [ -e "$old" ] && rm -rf "$old" ;;
+			esac
 		done
 	done
 	mkdir -p /run/ready
-	workloads "$boot" | while read -r tag target how; do
+	count=$(workloads "$boot" | wc -l)
+	if [ "$count" -eq 0 ]; then
+		result "powercut-start-run$boot" FAIL "no workloads in $SYNCMAP_DAX_WORKLOADS"
+		return 1
+	fi
+	workloads "$boot" | while read -r tag target prog how; do
 		[ -c "$target" ] || mkdir -p "$target"
-		"$tool_dir/dax-workload" "$how" "$target" "$tag" "$boot" "/run/ready/$tag" &
+		"$prog" "$how" "$target" "$tag" "$boot" "/run/ready/$tag" &
 	done
 	n=0
-	while [ "$(ls /run/ready | wc -l)" -lt 5 ]; do
+	while [ "$(ls /run/ready | wc -l)" -lt "$count" ]; do
 		n=$((n + 1))
 		if [ $n -gt 600 ]; then
 			result "powercut-start-run$boot" FAIL "workloads not running after 60 s: $(ls /run/ready)"
@@ -202,6 +214,7 @@ powercut() {
 		fi
 		sleep 0.1
 	done
+	note "workloads running"
 	echo "CUT-READY run=$boot"
 	# The host cuts the power somewhere in here.
 	sleep 3600
