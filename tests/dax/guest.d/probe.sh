@@ -108,9 +108,33 @@ case "$out" in
 esac
 for f in "$SYNCMAP_DAX_EXT4/probe-file" "$SYNCMAP_DAX_NODAX/probe-file" \
 	 "$SYNCMAP_DAX_DEVDAX"; do
-	echo "PROBE-REPORT $f"
 	"$tool" "$f" | sed 's/^/PROBE-REPORT /'
 done
+
+# Bad blocks: mark 8 sectors of one file bad through the disk's badblocks
+# attribute, and the probe must count them on the device and inside that
+# file, and not inside another.  The poisoned file is kept (not deleted)
+# so no later write in this boot lands on those sectors; the next boot
+# starts with an empty list.
+bad=$SYNCMAP_DAX_EXT4/.probe-badblocks
+good=$SYNCMAP_DAX_EXT4/probe-good
+head -c 65536 /dev/zero >"$bad" && head -c 65536 /dev/zero >"$good" && sync
+dev=$(awk -v m="$SYNCMAP_DAX_EXT4" '$2 == m { print $1 }' /proc/mounts)
+block=$(filefrag -v -b4096 "$bad" 2>/dev/null |
+	awk '$1 == "0:" { sub(/\.\..*/, "", $4); print $4; exit }')
+case "$block" in
+''|*[!0-9]*)
+	echo "RESULT probe-badblocks FAIL no extent for $bad from filefrag (dev=$dev)" ;;
+*)
+	sector=$((block * 8 + 8))
+	if echo "$sector 8" >"/sys/block/${dev##*/}/badblocks"; then
+		expect probe-badblocks-in-file "$bad" badblocks=8 badblocks_in_file=8
+		expect probe-badblocks-elsewhere "$good" badblocks=8 badblocks_in_file=0
+	else
+		echo "RESULT probe-badblocks FAIL cannot write /sys/block/${dev##*/}/badblocks"
+	fi ;;
+esac
+rm -f "$good"
 rm -f "$SYNCMAP_DAX_EXT4/probe-file" "$SYNCMAP_DAX_XFS/probe-file" \
 	"$SYNCMAP_DAX_NODAX/probe-file" "$SYNCMAP_DAX_INODE_OFF/probe-file" \
 	"$SYNCMAP_DAX_INODE_ON/probe-file"
