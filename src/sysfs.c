@@ -172,31 +172,42 @@ const char *sm_domain_name(enum sm_domain d)
 	return "unknown";
 }
 
+/* a + b, stopping at the top instead of wrapping. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static long long clamp_ll(uint64_t v)
+{
+	return v > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)v;
+}
+
 int sm_badblocks_count(const char *text, uint64_t first, uint64_t last,
 		       long long *total, long long *inside)
 {
 	const char *line = text;
+	uint64_t sum = 0, in = 0;
 
-	*total = 0;
-	*inside = 0;
 	while (line && *line) {
 		uint64_t start, count, lo, hi;
-		int used = 0;
 
 		if (*line != '\n') {
-			if (sscanf(line, "%" SCNu64 " %" SCNu64 "%n", &start, &count,
-				   &used) != 2 || count == 0)
+			if (sscanf(line, "%" SCNu64 " %" SCNu64, &start, &count) != 2 ||
+			    count == 0 || start > UINT64_MAX - (count - 1))
 				return -EINVAL;
-			*total += (long long)count;
+			sum = add_sat(sum, count);
 			lo = start > first ? start : first;
-			hi = start + count - 1 < last ? start + count - 1 : last;
+			hi = start + (count - 1) < last ? start + (count - 1) : last;
 			if (lo <= hi)
-				*inside += (long long)(hi - lo + 1);
+				in = add_sat(in, hi - lo + 1);
 		}
 		line = strchr(line, '\n');
 		if (line)
 			line++;
 	}
+	*total = clamp_ll(sum);
+	*inside = clamp_ll(in);
 	return 0;
 }
 

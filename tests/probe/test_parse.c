@@ -249,6 +249,15 @@ static void test_badblocks(void **state)
 	assert_int_equal(inside, 0);
 	assert_int_equal(sm_badblocks_count("12 x\n", 0, 100, &total, &inside), -EINVAL);
 	assert_int_equal(sm_badblocks_count("12 0\n", 0, 100, &total, &inside), -EINVAL);
+	/* A range past the end of the sector space is malformed; huge
+	 * totals saturate rather than wrap. */
+	assert_int_equal(sm_badblocks_count("18446744073709551615 2\n", 0, 100, &total,
+					    &inside), -EINVAL);
+	assert_int_equal(sm_badblocks_count("0 9223372036854775807\n"
+					    "0 9223372036854775807\n"
+					    "0 9223372036854775807\n",
+					    0, UINT64_MAX, &total, &inside), 0);
+	assert_true(total == INT64_MAX && inside == INT64_MAX);
 }
 
 static void test_ndbus_names(void **state)
