@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +120,26 @@ static void test_nofollow(void **state)
 	syncmap_close(m);
 }
 
+/* CREATE through a symbolic link to a missing file creates the target,
+ * as open(2) with O_CREAT does; with NOFOLLOW or EXCL it is refused. */
+static void test_dangling_link(void **state)
+{
+	const char *link = st_path(dir(), "dangling");
+	const char *target = st_path(dir(), "nowhere");
+	struct syncmap *m = NULL;
+
+	(void)state;
+	unlink(link);
+	unlink(target);
+	assert_int_equal(symlink("nowhere", link), 0);
+	assert_refused(link, SYNCMAP_CREATE | SYNCMAP_NOFOLLOW, PG, -ELOOP);
+	assert_refused(link, SYNCMAP_CREATE | SYNCMAP_EXCL, PG, -EEXIST);
+	assert_int_equal(access(target, F_OK), -1);
+	assert_int_equal(syncmap_open(link, SYNCMAP_CREATE, 0, PG, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(st_file_size(target), PG);
+}
+
 static void test_directory(void **state)
 {
 	const char *d = st_path(dir(), "subdir");
@@ -130,6 +151,70 @@ static void test_directory(void **state)
 	assert_refused(d, SYNCMAP_RDONLY, 0, -EISDIR);
 	assert_refused(d, SYNCMAP_CREATE, PG, -EISDIR);
 	rmdir(d);
+}
+
+/* Only regular files and device DAX: a FIFO is refused, not opened for
+ * writing and mapped. */
+static void test_fifo(void **state)
+{
+	const char *path = st_path(dir(), "fifo");
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_refused(path, 0, PG, -EINVAL);
+	unlink(path);
+}
+
+/* Threads racing to create the same file exclusively: one wins, the
+ * others get -EEXIST, and no loser removes the winner's file. */
+struct racer {
+	const char *path;
+	pthread_barrier_t *start;
+	struct syncmap *m;
+	int r;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+
+	pthread_barrier_wait(x->start);
+	x->r = syncmap_open(x->path, SYNCMAP_CREATE | SYNCMAP_EXCL, 0, PG, &x->m);
+	return NULL;
+}
+
+static void test_exclusive_race(void **state)
+{
+	enum { N = 8 };
+	const char *path = st_path(dir(), "race");
+	pthread_barrier_t start;
+	struct racer x[N];
+	pthread_t t[N];
+	int won = 0;
+
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		unlink(path);
+		won = 0;
+		pthread_barrier_init(&start, NULL, N);
+		for (int i = 0; i < N; i++) {
+			x[i] = (struct racer){ .path = path, .start = &start };
+			assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);
+		}
+		for (int i = 0; i < N; i++) {
+			assert_int_equal(pthread_join(t[i], NULL), 0);
+			if (x[i].r == 0) {
+				won++;
+				syncmap_close(x[i].m);
+			} else {
+				assert_int_equal(x[i].r, -EEXIST);
+			}
+		}
+		pthread_barrier_destroy(&start);
+		assert_int_equal(won, 1);
+		assert_int_equal(st_file_size(path), PG);
+	}
 }
 
 static void test_devdax_missing(void **state)
@@ -283,7 +368,10 @@ int main(void)
 		cmocka_unit_test(test_excl),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_nofollow),
+		cmocka_unit_test(test_dangling_link),
 		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_fifo),
+		cmocka_unit_test(test_exclusive_race),
 		cmocka_unit_test(test_devdax_missing),
 		cmocka_unit_test(test_char_device_not_dax),
 		cmocka_unit_test(test_readonly_file),

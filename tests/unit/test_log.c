@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -183,6 +184,47 @@ static void test_version(void **state)
 	assert_string_equal(syncmap_version(), want);
 }
 
+/* A log callback may call back into the library: one that unsubscribes
+ * itself on its first message must not deadlock.  Runs last: a
+ * deadlocked thread would keep the lock. */
+static void unsubscribe_cb(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	(void)msg;
+	syncmap_set_log(NULL, NULL, SYNCMAP_LOG_WARNING);
+}
+
+static void *log_and_unsubscribe(void *arg)
+{
+	struct syncmap *m = NULL;
+
+	(void)arg;
+	syncmap_set_log(unsubscribe_cb, NULL, SYNCMAP_LOG_DEBUG);
+	(void)syncmap_open(ut_path("x"), ~0U, 0, 0, &m);
+	return NULL;
+}
+
+static void test_log_callback_reentry(void **state)
+{
+	struct timespec deadline;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, log_and_unsubscribe, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 3;
+	if (pthread_timedjoin_np(t, NULL, &deadline) != 0)
+		fail_msg("a log callback calling syncmap_set_log() deadlocked");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ut_cleanup();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,7 +235,9 @@ int main(void)
 		cmocka_unit_test_setup(test_last_cause_is_per_thread, ut_setup),
 		cmocka_unit_test_setup(test_cause_names, ut_setup),
 		cmocka_unit_test_setup(test_version, ut_setup),
+		cmocka_unit_test(test_log_callback_reentry),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	/* ut_group_teardown() resets the log; after a deadlock it would hang. */
+	return cmocka_run_group_tests(tests, ut_group_setup, teardown);
 }

@@ -121,6 +121,23 @@ static void test_granted_huge_aligned(void **state)
 	unlink(ut_path("huge"));
 }
 
+/* Huge-page (PMD) faults need the address and the file offset to agree
+ * modulo 2 MiB; the kernel falls back to 4 KiB faults otherwise. */
+static void test_huge_hint_follows_offset(void **state)
+{
+	const char *path = ut_make_file("huge-off", 4096);
+	struct syncmap *m = NULL;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd(fd, 64 * 1024, 4u << 20, 0, &m), 0);
+	close(fd);
+	assert_true(syncmap_is_sync(m));
+	assert_int_equal((uintptr_t)syncmap_addr(m) % (2u << 20), 64 * 1024);
+	syncmap_close(m);
+}
+
 /* What the library's diagnosis says about a file; the refusal of an
  * open must report exactly this. */
 static enum syncmap_cause diagnosis(const char *path, char *advice, size_t size)
@@ -564,6 +581,7 @@ int main(void)
 		cmocka_unit_test_setup(test_granted, ut_setup),
 		cmocka_unit_test_setup(test_granted_require, ut_setup),
 		cmocka_unit_test_setup(test_granted_huge_aligned, ut_setup),
+		cmocka_unit_test_setup(test_huge_hint_follows_offset, ut_setup),
 		cmocka_unit_test_setup(test_eopnotsupp, ut_setup),
 		cmocka_unit_test_setup(test_eopnotsupp_logged, ut_setup),
 		cmocka_unit_test_setup(test_einval_old_kernel, ut_setup),
