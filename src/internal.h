@@ -15,7 +15,7 @@
 
 #define SM_EXPORT __attribute__((visibility("default")))
 #define SM_CACHE_LINE 64u
-#define SM_ADVICE_MAX 384
+#define SM_ADVICE_MAX 1024
 #define SM_HUGE_ALIGN (2u << 20)
 
 #ifndef MAP_SHARED_VALIDATE
