@@ -229,6 +229,8 @@ WRAP(int, fstatfs, FI_FSTATFS, (int fd, struct statfs *st), (fd, st))
 WRAP(int, fstatfs64, FI_FSTATFS, (int fd, struct statfs *st), (fd, st))
 WRAP(int, stat, FI_STAT, (const char *p, struct stat *st), (p, st))
 WRAP(int, stat64, FI_STAT, (const char *p, struct stat *st), (p, st))
+WRAP(int, lstat, FI_STAT, (const char *p, struct stat *st), (p, st))
+WRAP(int, lstat64, FI_STAT, (const char *p, struct stat *st), (p, st))
 WRAP(int, statx, FI_STATX, (int d, const char *p, int fl, unsigned m, struct statx *st),
      (d, p, fl, m, st))
 WRAP(int, ftruncate, FI_FTRUNCATE, (int fd, off_t len), (fd, len))

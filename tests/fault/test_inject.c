@@ -188,6 +188,38 @@ static void check_create(struct ctx *c, int r)
 	CHECK(ft_file_size(c->path) == -1, "the failed open left the file it created");
 }
 
+/* A symbolic link to a file that does not exist yet. */
+static void setup_dangling(struct ctx *c)
+{
+	unlink(c->path);
+	unlink(ft_path("link"));
+	if (symlink(c->path, ft_path("link")) < 0)
+		abort();
+}
+
+static int run_create_dangling(struct ctx *c)
+{
+	return syncmap_open(ft_path("link"), SYNCMAP_CREATE, 0, FILE_LEN, &c->m);
+}
+
+/* Created through the link as open(2) would; on failure the target may
+ * stay (the library cannot tell it created it), the link always does. */
+static void check_create_dangling(struct ctx *c, int r)
+{
+	struct stat st;
+
+	if (r == 0) {
+		CHECK(syncmap_length(c->m) == FILE_LEN, "wrong length");
+		CHECK(syncmap_close(c->m) == 0, "close failed");
+		c->m = NULL;
+		CHECK(ft_file_size(c->path) == FILE_LEN, "the target was not created");
+	} else {
+		CHECK(c->m == NULL, "out was set on failure");
+	}
+	CHECK(lstat(ft_path("link"), &st) == 0 && S_ISLNK(st.st_mode), "the link was removed");
+	unlink(ft_path("link"));
+}
+
 static void setup_small(struct ctx *c)
 {
 	fresh_pattern(c, 2 * (size_t)page);
@@ -404,6 +436,7 @@ static void check_closed(struct ctx *c, int r)
 
 static const struct op ops[] = {
 	{ "open-create", setup_absent, run_create, check_create },
+	{ "open-create-link", setup_dangling, run_create_dangling, check_create_dangling },
 	{ "open-grow", setup_small, run_grow, check_grow },
 	{ "open-prealloc", setup_small, run_prealloc, check_grow },
 	{ "open-prealloc-zero", setup_small_nostatx, run_prealloc, check_grow },

@@ -114,6 +114,7 @@ static void test_cloexec(void **state)
 static void test_nofollow(void **state)
 {
 	struct syncmap *m = NULL;
+	mode_t old = umask(0);
 
 	(void)state;
 	assert_int_equal(syncmap_open(ft_path("target"), SYNCMAP_CREATE, 0, 4096, &m), 0);
@@ -131,6 +132,13 @@ static void test_nofollow(void **state)
 	/* Without the flag a link is followed. */
 	assert_int_equal(syncmap_open(ft_path("link"), 0, 0, 0, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
+	/* ... also to create its missing target, as open(2) would, and
+	 * privately (this once looped and answered -EAGAIN). */
+	assert_int_equal(syncmap_open(ft_path("dangling"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(ft_file_size(ft_path("nowhere")), 4096);
+	assert_int_equal(mode_of(ft_path("nowhere")) & 0777, 0600);
+	umask(old);
 }
 
 /* Run fn in a child, as user nobody when we are root. */
