@@ -363,22 +363,20 @@ static void test_odd_size(void **state)
 	assert_int_equal(c, 0x24);
 }
 
-#define GROUP(f) cmocka_unit_test(f)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		GROUP(test_persist_close_reopen),
-		GROUP(test_two_mappings_share),
-		GROUP(test_grow),
-		GROUP(test_resize_shrinks),
-		GROUP(test_prealloc),
-		GROUP(test_prefault),
-		GROUP(test_open_fd_offset),
-		GROUP(test_batch_64_pages),
-		GROUP(test_copies),
-		GROUP(test_flush_drain),
-		GROUP(test_odd_size),
+		cmocka_unit_test(test_persist_close_reopen),
+		cmocka_unit_test(test_two_mappings_share),
+		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_resize_shrinks),
+		cmocka_unit_test(test_prealloc),
+		cmocka_unit_test(test_prefault),
+		cmocka_unit_test(test_open_fd_offset),
+		cmocka_unit_test(test_batch_64_pages),
+		cmocka_unit_test(test_copies),
+		cmocka_unit_test(test_flush_drain),
+		cmocka_unit_test(test_odd_size),
 	};
 	int failed;
 
