@@ -95,11 +95,10 @@ setup() {
 	r_nodax=${4#region} r_inode=${5#region}
 	ok=1
 	note "regions: $*"
-	note "converting namespaces"
 	for r in $r_ext4 $r_xfs $r_nodax $r_inode; do
-		ns_setup "$r" fsdax || { result setup-nvdimm FAIL "region$r: no fsdax namespace"; ok=0; }
+		ns_setup "$r" fsdax || { result "setup-region$r" FAIL "no fsdax namespace"; ok=0; }
 	done
-	ns_setup "$r_devdax" devdax || { result setup-nvdimm FAIL "region$r_devdax: no devdax namespace"; ok=0; }
+	ns_setup "$r_devdax" devdax || { result "setup-region$r_devdax" FAIL "no devdax namespace"; ok=0; }
 	[ $ok = 1 ] || return 1
 	note "namespaces ready"
 	domain=$(cat "/sys/bus/nd/devices/region$r_ext4/persistence_domain")
@@ -111,8 +110,11 @@ setup() {
 	# system during a power-cut boot, and the long journal commit interval
 	# keeps the kernel from doing the control's durability work for it.
 	mount_fs ext4-inode "$(ns_dev "$r_inode")" ext4 dax=inode,commit=300 $ext4mk || ok=0
-	mkdir -p "$mnt/tmpfs" && mount -t tmpfs -o size=64m tmpfs "$mnt/tmpfs" || ok=0
+	mkdir -p "$mnt/tmpfs" && mount -t tmpfs -o size=64m tmpfs "$mnt/tmpfs" ||
+		{ result setup-tmpfs FAIL "cannot mount tmpfs"; ok=0; }
 	[ $ok = 1 ] || return 1
+	# Set on every boot: after a cut the flag may be gone with the
+	# uncommitted journal of this file system (that is the point of it).
 	mkdir -p "$mnt/ext4-inode/dax" "$mnt/ext4-inode/plain" &&
 		"$tool_dir/dax-check" setdax "$mnt/ext4-inode/dax" || {
 			result setup-inode-flag FAIL "cannot set FS_XFLAG_DAX on $mnt/ext4-inode/dax"
