@@ -256,6 +256,8 @@ const op_fn op_copy_libpmem2 = copy_libpmem2;
 /* ---- A control: pure ALU work, six independent chains, no memory.  How
  * much two threads gain on it is the most this machine gives any case. */
 
+static volatile uint64_t control_sink;
+
 static void control_alu(struct op *o, uint64_t iters)
 {
 	uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;
@@ -269,7 +271,8 @@ static void control_alu(struct op *o, uint64_t iters)
 		f ^= d;
 		__asm__ volatile("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "+r"(e), "+r"(f));
 	}
-	o->err = (a + b + c + d + e + f) == 42 ? 0 : 0;
+	control_sink = a + b + c + d + e + f;
+	(void)o;
 }
 
 const op_fn op_control_alu = control_alu;
