@@ -20,6 +20,7 @@
 
 #define FAULTS 512u
 #define COPY_SIZE (32u << 20)
+#define COPY_SIZE_QUICK (8u << 20)
 #define COPY_CHUNK (1u << 20)
 #define MAX_BUCKETS 24
 #define MAX_ROUNDS 15
@@ -116,7 +117,7 @@ static void stop_copier(pid_t pid, const char *dir)
 	unlink(dst);
 }
 
-static int make_copy_source(const char *dir, bool remove)
+static int make_copy_source(const char *dir, bool remove, bool quick)
 {
 	char src[4096];
 	static char buf[COPY_CHUNK];
@@ -129,7 +130,7 @@ static int make_copy_source(const char *dir, bool remove)
 	if (fd < 0)
 		return -errno;
 	memset(buf, 0x5a, sizeof(buf));
-	for (unsigned i = 0; i < COPY_SIZE / COPY_CHUNK && r == 0; i++)
+	for (unsigned i = 0; i < (quick ? COPY_SIZE_QUICK : COPY_SIZE) / COPY_CHUNK && r == 0; i++)
 		r = write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : -EIO;
 	close(fd);
 	return r;
@@ -204,7 +205,7 @@ static int run_config(const struct bench_opts *o, struct fault_config *c, unsign
 	if (copier < 0)
 		return -errno;
 	if (copier > 0)
-		usleep(100000);	/* let the copy get going */
+		usleep(o->quick ? 20000 : 100000);	/* let the copy get going */
 	r = run_one(o->fault_dir, c, &c->runs[round]);
 	stop_copier(copier, o->fault_dir);
 	return r;
@@ -328,7 +329,7 @@ static void print_all(const struct bench_opts *o)
 int bench_fault(const struct bench_opts *o)
 {
 	unsigned rounds = o->fault_rounds;
-	int r = make_copy_source(o->fault_dir, false);
+	int r = make_copy_source(o->fault_dir, false, o->quick);
 
 	if (r < 0) {
 		fprintf(stderr, "syncmap-bench: cannot write in %s: %s\n", o->fault_dir, strerror(-r));
@@ -339,7 +340,7 @@ int bench_fault(const struct bench_opts *o)
 	for (unsigned round = 0; round < rounds && r == 0; round++)
 		for (size_t i = 0; i < NCONFIGS && r == 0; i++)
 			r = run_config(o, &configs[i], round);
-	make_copy_source(o->fault_dir, true);
+	make_copy_source(o->fault_dir, true, o->quick);
 	if (r == 0) {
 		struct bench_opts shown = *o;
 
