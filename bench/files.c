@@ -131,9 +131,15 @@ int bench_files_open(struct bench_files *f, const struct bench_opts *o)
 	r = open_cache_line(f, o);
 	if (r == 0)
 		r = open_page(f, o);
-	if (r < 0)
+	if (r < 0) {
 		bench_files_close(f);
-	return r;
+		return r;
+	}
+	/* Every view holds the files open: unlink them now, so that an
+	 * interrupted run leaves nothing behind. */
+	unlink(f->cl_path);
+	unlink(f->pg_path);
+	return 0;
 }
 
 static void close_view(struct view *v)
