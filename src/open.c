@@ -287,7 +287,9 @@ static bool is_symlink(const char *path)
 static int open_path(const char *path, unsigned flags, mode_t mode,
 		     struct sm_undo *undo)
 {
-	int base = (flags & SYNCMAP_RDONLY) ? O_RDONLY : O_RDWR;
+	/* O_NONBLOCK: a FIFO must not wait for a writer before map_fd() can
+	 * refuse it; regular files and devices ignore the flag. */
+	int base = ((flags & SYNCMAP_RDONLY) ? O_RDONLY : O_RDWR) | O_NONBLOCK;
 	int fd;
 
 	if (flags & SYNCMAP_NOFOLLOW)

@@ -163,6 +163,8 @@ static void test_fifo(void **state)
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_refused(path, 0, PG, -EINVAL);
+	/* Read-only: open(2) of a FIFO would wait for a writer. */
+	assert_refused(path, SYNCMAP_RDONLY, PG, -EINVAL);
 	unlink(path);
 }
 
