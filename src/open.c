@@ -243,11 +243,14 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 	m->fd = fd;
 	m->rdonly = (flags & SYNCMAP_RDONLY) != 0;
 	r = sm_sys_fstat(fd, &st);
-	if (r == 0 && S_ISCHR(st.st_mode))
+	if (r < 0)
+		r = sm_fail(r, SYNCMAP_CAUSE_ERROR, "fstat of the opened file failed: %s",
+			    strerror(-r));
+	else if (S_ISCHR(st.st_mode))
 		r = size_devdax(m, &st, off, &len, flags);
-	else if (r == 0 && S_ISREG(st.st_mode))
+	else if (S_ISREG(st.st_mode))
 		r = size_regular(m, &st, off, &len, flags, undo);
-	else if (r == 0)
+	else
 		r = sm_fail(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, SYNCMAP_CAUSE_ERROR,
 			    "only regular files and device DAX character devices can be mapped");
 	if (r == 0) {
@@ -388,11 +391,20 @@ SM_EXPORT int syncmap_close(struct syncmap *m)
 
 	if (!m)
 		return 0;
+	sm_clear_last();
 	if (m->map_base)
 		r = sm_sys_munmap(m->map_base, m->map_len);
 	r2 = sm_sys_close(m->fd);
 	free(m);
-	return r < 0 ? r : r2;
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "munmap failed: %s; the handle is released, the range may stay mapped",
+			       strerror(-r));
+	if (r2 < 0)
+		return sm_fail(r2, SYNCMAP_CAUSE_ERROR,
+			       "close failed: %s; the handle is released; data persisted before "
+			       "close is durable, anything not persisted may be lost", strerror(-r2));
+	return 0;
 }
 
 SM_EXPORT void *syncmap_addr(const struct syncmap *m)

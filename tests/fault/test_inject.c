@@ -63,11 +63,6 @@ static const struct {
 	enum fi_fn fn;
 	const char *what;
 } known[] = {
-	/* open.c map_fd(): a failed fstat is returned without sm_fail(). */
-	{ "open-", FI_FSTAT, "left no advice" },
-	/* open.c syncmap_close(): munmap/close errors carry no advice. */
-	{ "close", FI_MUNMAP, "left no advice" },
-	{ "close", FI_CLOSE, "left no advice" },
 	{ NULL, FI_N_, NULL },
 };
 
