@@ -23,6 +23,7 @@
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
 static struct sm_cpu_features cpu_features;
 static enum syncmap_flush cpu_choice;
+static bool cpu_overridden;
 
 static void read_cpuid(struct sm_cpu_features *f)
 {
@@ -66,10 +67,17 @@ static void cpu_init(void)
 
 	read_cpuid(&cpu_features);
 	cpu_choice = sm_cpu_select(&cpu_features, &env);
-	if (env.no_clwb || env.no_clflushopt)
+	cpu_overridden = env.no_clwb || env.no_clflushopt;
+	if (cpu_overridden)
 		sm_log(SYNCMAP_LOG_NOTICE,
 		       "flush instruction overridden by the environment: using %s",
 		       syncmap_flush_name(cpu_choice));
+}
+
+bool sm_cpu_overridden(void)
+{
+	pthread_once(&cpu_once, cpu_init);
+	return cpu_overridden;
 }
 
 const struct sm_cpu_features *sm_cpu_features(void)

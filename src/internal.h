@@ -117,6 +117,8 @@ enum syncmap_flush sm_cpu_select(const struct sm_cpu_features *f,
 				 const struct sm_cpu_env *env);
 /* The selection for this process (features + environment), cached. */
 enum syncmap_flush sm_cpu_flush(void);
+/* SYNCMAP_NO_CLWB or SYNCMAP_NO_CLFLUSHOPT is in effect. */
+bool sm_cpu_overridden(void);
 sm_flush_fn sm_flush_fn_for(enum syncmap_flush f);
 void sm_fence(void);
 

@@ -100,6 +100,12 @@ static void choose_cpu_path(struct syncmap *m, enum sm_forced forced)
 		m->gran = SYNCMAP_GRAN_CACHE_LINE;
 	}
 	m->flush_fn = sm_flush_fn_for(m->flush);
+	/* Announced on every mapping, not once per process, so a log
+	 * callback set after the first open still hears of it. */
+	if (m->flush_fn && sm_cpu_overridden())
+		sm_log(SYNCMAP_LOG_NOTICE,
+		       "SYNCMAP_NO_CLWB/SYNCMAP_NO_CLFLUSHOPT in the environment: writing back with %s",
+		       syncmap_flush_name(m->flush));
 	if (forced == FORCE_BYTE && cpu_cache != 1) {
 		set_cause(m, SYNCMAP_CAUSE_FORCED_BY_ENV,
 			  "SYNCMAP_FORCE_GRANULARITY=byte: persisting only fences, which is not durable "
