@@ -10,10 +10,13 @@
 
 #include "internal.h"
 
+/* 1: go on; 0: nothing to do (zero length); negative: refuse. */
 static int check_copy(struct syncmap *m, const void *dst, size_t n, unsigned flags)
 {
 	if (!m)
 		return -EINVAL;
+	if (n == 0)
+		return 0;
 	if (flags & ~SYNCMAP_COPY_VALID_)
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "unknown copy flags 0x%x",
 			       flags & ~SYNCMAP_COPY_VALID_);
@@ -24,7 +27,7 @@ static int check_copy(struct syncmap *m, const void *dst, size_t n, unsigned fla
 	if (m->rdonly)
 		return sm_fail(-EBADF, SYNCMAP_CAUSE_READ_ONLY, "%s",
 			       sm_cause_default_advice(SYNCMAP_CAUSE_READ_ONLY));
-	return 0;
+	return 1;
 }
 
 /* libpmem's flags for this mapping's path. */
@@ -51,12 +54,9 @@ static int finish(struct syncmap *m, void *dst, size_t n, unsigned flags)
 SM_EXPORT int syncmap_memcpy(struct syncmap *m, void *dst, const void *src,
 			     size_t n, unsigned flags)
 {
-	int r;
+	int r = check_copy(m, dst, n, flags);
 
-	if (n == 0)
-		return m ? 0 : -EINVAL;
-	r = check_copy(m, dst, n, flags);
-	if (r < 0)
+	if (r <= 0)
 		return r;
 	if (!src)
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "source is NULL");
@@ -70,12 +70,9 @@ SM_EXPORT int syncmap_memcpy(struct syncmap *m, void *dst, const void *src,
 SM_EXPORT int syncmap_memset(struct syncmap *m, void *dst, int c, size_t n,
 			     unsigned flags)
 {
-	int r;
+	int r = check_copy(m, dst, n, flags);
 
-	if (n == 0)
-		return m ? 0 : -EINVAL;
-	r = check_copy(m, dst, n, flags);
-	if (r < 0)
+	if (r <= 0)
 		return r;
 	if (m->gran == SYNCMAP_GRAN_PAGE)
 		memset(dst, c, n);
