@@ -59,8 +59,7 @@ int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end)
 	return 0;
 }
 
-/* 1: go on; 0: nothing to do (zero length); negative: refuse. */
-static inline int check_args(const struct syncmap *m, const void *addr, size_t len)
+SM_EXPORT int syncmap_persist(struct syncmap *m, const void *addr, size_t len)
 {
 	if (sm_unlikely(!m))
 		return -EINVAL;
@@ -68,15 +67,6 @@ static inline int check_args(const struct syncmap *m, const void *addr, size_t l
 		return 0;
 	if (sm_unlikely(sm_check_range(m, addr, len)))
 		return range_error(m, addr, len);
-	return 1;
-}
-
-SM_EXPORT int syncmap_persist(struct syncmap *m, const void *addr, size_t len)
-{
-	int r = check_args(m, addr, len);
-
-	if (sm_unlikely(r <= 0))
-		return r;
 	if (sm_likely(m->flush_fn != NULL)) {
 		m->flush_fn(addr, len);
 		sm_fence();
@@ -107,10 +97,12 @@ static int page_writeback(struct syncmap *m, uintptr_t start, uintptr_t end)
 
 SM_EXPORT int syncmap_flush(struct syncmap *m, const void *addr, size_t len)
 {
-	int r = check_args(m, addr, len);
-
-	if (sm_unlikely(r <= 0))
-		return r;
+	if (sm_unlikely(!m))
+		return -EINVAL;
+	if (sm_unlikely(len == 0))
+		return 0;
+	if (sm_unlikely(sm_check_range(m, addr, len)))
+		return range_error(m, addr, len);
 	if (sm_likely(m->flush_fn != NULL)) {
 		m->flush_fn(addr, len);
 		return 0;
