@@ -61,7 +61,7 @@ struct bench_files {
 	struct view sm_cl, p2_cl;	/* cache-line path */
 	struct view sm_pg, p2_pg;	/* page path */
 	bool cl_durable;		/* MAP_SYNC really took */
-	enum syncmap_flush flush;	/* what libsyncmap chose; raw uses it too */
+	enum syncmap_insn flush;	/* what libsyncmap chose; raw uses it too */
 };
 
 /* What one thread of one implementation works on. */
@@ -122,11 +122,11 @@ uint8_t *bench_at(const struct view *v, unsigned t, size_t off);
 /* ops.c */
 extern const op_fn op_persist_syncmap, op_persist_libpmem, op_persist_libpmem2,
 	op_persist_msync;
-op_fn op_persist_raw(enum syncmap_flush f);
+op_fn op_persist_raw(enum syncmap_insn f);
 extern const op_fn op_batch_syncmap, op_single_syncmap, op_batch_libpmem,
 	op_single_libpmem, op_batch_libpmem2, op_single_libpmem2, op_single_msync;
-op_fn op_batch_raw(enum syncmap_flush f);
-op_fn op_single_raw(enum syncmap_flush f);
+op_fn op_batch_raw(enum syncmap_insn f);
+op_fn op_single_raw(enum syncmap_insn f);
 extern const op_fn op_copy_syncmap, op_copy_libpmem, op_copy_libpmem2;
 extern const op_fn op_control_alu;
 

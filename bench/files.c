@@ -33,7 +33,7 @@ static int make_path(char *buf, size_t size, const char *dir, const char *what)
  * block allocation. */
 static int open_syncmap(struct view *v, const char *path, unsigned flags)
 {
-	int r = syncmap_open(path, flags | SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0600,
+	int r = syncmap_open(path, flags | SYNCMAP_CREATE, 0600,
 			     BENCH_FILE_SIZE, &v->sm);
 
 	if (r < 0) {
@@ -99,7 +99,7 @@ static int open_cache_line(struct bench_files *f, const struct bench_opts *o)
 		return -ENOTSUP;
 	}
 	f->cl_durable = syncmap_is_sync(f->sm_cl.sm);
-	f->flush = syncmap_flush_method(f->sm_cl.sm);
+	f->flush = syncmap_insn(f->sm_cl.sm);
 	f->cl_fd = open(f->cl_path, O_RDWR | O_CLOEXEC);
 	if (f->cl_fd < 0)
 		return -errno;

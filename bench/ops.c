@@ -119,29 +119,29 @@ RAW_OPS(clwb, __builtin_ia32_clwb, __attribute__((target("clwb"))))
 RAW_OPS(clflushopt, __builtin_ia32_clflushopt, __attribute__((target("clflushopt"))))
 RAW_OPS(clflush, __builtin_ia32_clflush, )
 
-op_fn op_persist_raw(enum syncmap_flush f)
+op_fn op_persist_raw(enum syncmap_insn f)
 {
 	switch (f) {
-	case SYNCMAP_FLUSH_CLWB: return persist_raw_clwb;
-	case SYNCMAP_FLUSH_CLFLUSHOPT: return persist_raw_clflushopt;
+	case SYNCMAP_INSN_CLWB: return persist_raw_clwb;
+	case SYNCMAP_INSN_CLFLUSHOPT: return persist_raw_clflushopt;
 	default: return persist_raw_clflush;
 	}
 }
 
-op_fn op_single_raw(enum syncmap_flush f)
+op_fn op_single_raw(enum syncmap_insn f)
 {
 	switch (f) {
-	case SYNCMAP_FLUSH_CLWB: return single_raw_clwb;
-	case SYNCMAP_FLUSH_CLFLUSHOPT: return single_raw_clflushopt;
+	case SYNCMAP_INSN_CLWB: return single_raw_clwb;
+	case SYNCMAP_INSN_CLFLUSHOPT: return single_raw_clflushopt;
 	default: return single_raw_clflush;
 	}
 }
 
-op_fn op_batch_raw(enum syncmap_flush f)
+op_fn op_batch_raw(enum syncmap_insn f)
 {
 	switch (f) {
-	case SYNCMAP_FLUSH_CLWB: return batch_raw_clwb;
-	case SYNCMAP_FLUSH_CLFLUSHOPT: return batch_raw_clflushopt;
+	case SYNCMAP_INSN_CLWB: return batch_raw_clwb;
+	case SYNCMAP_INSN_CLFLUSHOPT: return batch_raw_clflushopt;
 	default: return batch_raw_clflush;
 	}
 }

@@ -155,7 +155,7 @@ void report_header(const struct bench_opts *o, const struct bench_files *f)
 		printf("{\"machine\":{\"cpu\":\"%s\",\"nproc\":%ld,\"kernel\":\"%s\"},"
 		       "\"libsyncmap\":\"%s\",\"flush\":\"%s\",\"cache_line_durable\":%s,"
 		       "\"quick\":%s%s%s%s}\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), u.release,
-		       syncmap_version(), syncmap_flush_name(f->flush),
+		       syncmap_version(), syncmap_insn_name(f->flush),
 		       f->cl_durable ? "true" : "false", o->quick ? "true" : "false",
 		       f->cl_durable ? "" : ",\"warning\":\"", f->cl_durable ? "" : not_durable,
 		       f->cl_durable ? "" : "\"");
@@ -165,7 +165,7 @@ void report_header(const struct bench_opts *o, const struct bench_files *f)
 	       sysconf(_SC_NPROCESSORS_ONLN), u.release, o->quick ? " (--quick)" : "");
 	printf("cache-line file %s: %s, flush %s\n  %s\n", f->cl_path,
 	       syncmap_granularity_name(syncmap_granularity(f->sm_cl.sm)),
-	       syncmap_flush_name(f->flush), syncmap_advice(f->sm_cl.sm));
+	       syncmap_insn_name(f->flush), syncmap_advice(f->sm_cl.sm));
 	printf("page file %s: %s\n  %s\n", f->pg_path,
 	       syncmap_granularity_name(syncmap_granularity(f->sm_pg.sm)),
 	       syncmap_advice(f->sm_pg.sm));

@@ -52,7 +52,7 @@ static void print_path(const char *file, const struct syncmap *m)
 	printf("file:        %s\n", file);
 	printf("granularity: %s (flush %s, MAP_SYNC %s)\n",
 	       syncmap_granularity_name(syncmap_granularity(m)),
-	       syncmap_flush_name(syncmap_flush_method(m)),
+	       syncmap_insn_name(syncmap_insn(m)),
 	       syncmap_is_sync(m) ? "yes" : "no");
 	printf("cause:       %s\n", syncmap_cause_name(cause));
 	if (cause != SYNCMAP_CAUSE_NONE)
@@ -98,10 +98,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "counter: INCREMENTS must be a positive number\n");
 		return 2;
 	}
-	/* PREALLOC: the blocks exist before the first store, so no write
-	 * fault has to allocate (and on DAX, commit metadata). */
-	r = syncmap_open(argv[1], SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0644,
-			 sizeof(*c), &m);
+	/* The library allocates the blocks before the first store (unless
+	 * SYNCMAP_SPARSE is given), so no write fault has to allocate (and
+	 * on DAX, commit metadata), and a full disk fails the open instead
+	 * of raising SIGBUS at a store. */
+	r = syncmap_open(argv[1], SYNCMAP_CREATE, 0644, sizeof(*c), &m);
 	if (r < 0) {
 		fprintf(stderr, "counter: %s: %s\n  cause: %s\n  advice: %s\n",
 			argv[1], strerror(-r), syncmap_cause_name(syncmap_last_cause()),

@@ -266,7 +266,7 @@ static void print_path(const char *file, const struct syncmap *m)
 
 	fprintf(stderr, "kv: %s: %s granularity (flush %s, MAP_SYNC %s), cause %s\n",
 		file, syncmap_granularity_name(syncmap_granularity(m)),
-		syncmap_flush_name(syncmap_flush_method(m)),
+		syncmap_insn_name(syncmap_insn(m)),
 		syncmap_is_sync(m) ? "yes" : "no", syncmap_cause_name(c));
 	if (c != SYNCMAP_CAUSE_NONE)
 		fprintf(stderr, "kv: advice: %s\n", syncmap_advice(m));
@@ -275,7 +275,7 @@ static void print_path(const char *file, const struct syncmap *m)
 static int kv_open(struct kv *t, const char *file)
 {
 	uint64_t size = sizeof(struct kv_super) + (uint64_t)KV_SLOTS * sizeof(struct kv_slot);
-	int r = syncmap_open(file, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0644, size, &t->m);
+	int r = syncmap_open(file, SYNCMAP_CREATE, 0644, size, &t->m);
 
 	if (r < 0) {
 		fprintf(stderr, "kv: %s: %s\n  cause: %s\n  advice: %s\n", file, strerror(-r),

@@ -147,7 +147,7 @@ static void print_path(const char *file, const struct syncmap *m)
 
 	fprintf(stderr, "log: %s: %s granularity (flush %s, MAP_SYNC %s); cause %s%s%s\n",
 		file, syncmap_granularity_name(syncmap_granularity(m)),
-		syncmap_flush_name(syncmap_flush_method(m)),
+		syncmap_insn_name(syncmap_insn(m)),
 		syncmap_is_sync(m) ? "yes" : "no", syncmap_cause_name(c),
 		c == SYNCMAP_CAUSE_NONE ? "" : ": ", syncmap_advice(m));
 }
@@ -224,7 +224,7 @@ static int wal_open(struct wal *w, const char *file, uint64_t size, bool writing
 	/* An existing log keeps its size: map all of it. */
 	if (stat(file, &st) == 0 && st.st_size > 0)
 		size = 0;
-	r = syncmap_open(file, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0644, size, &w->m);
+	r = syncmap_open(file, SYNCMAP_CREATE, 0644, size, &w->m);
 
 	if (r < 0) {
 		fprintf(stderr, "log: %s: %s\n  cause: %s\n  advice: %s\n", file,

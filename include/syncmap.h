@@ -46,18 +46,18 @@ enum syncmap_granularity {
 };
 
 /**
- * enum syncmap_flush - the instruction that writes a cache line back
- * @SYNCMAP_FLUSH_NONE: no write-back is done (page path, or byte
+ * enum syncmap_insn - the instruction that writes a cache line back
+ * @SYNCMAP_INSN_NONE: no write-back is done (page path, or byte
  *	granularity where a fence suffices).
- * @SYNCMAP_FLUSH_CLFLUSH: CLFLUSH, ordered, evicts the line.
- * @SYNCMAP_FLUSH_CLFLUSHOPT: CLFLUSHOPT, needs a fence, evicts the line.
- * @SYNCMAP_FLUSH_CLWB: CLWB, needs a fence, may keep the line cached.
+ * @SYNCMAP_INSN_CLFLUSH: CLFLUSH, ordered, evicts the line.
+ * @SYNCMAP_INSN_CLFLUSHOPT: CLFLUSHOPT, needs a fence, evicts the line.
+ * @SYNCMAP_INSN_CLWB: CLWB, needs a fence, may keep the line cached.
  */
-enum syncmap_flush {
-	SYNCMAP_FLUSH_NONE = 0,
-	SYNCMAP_FLUSH_CLFLUSH = 1,
-	SYNCMAP_FLUSH_CLFLUSHOPT = 2,
-	SYNCMAP_FLUSH_CLWB = 3,
+enum syncmap_insn {
+	SYNCMAP_INSN_NONE = 0,
+	SYNCMAP_INSN_CLFLUSH = 1,
+	SYNCMAP_INSN_CLFLUSHOPT = 2,
+	SYNCMAP_INSN_CLWB = 3,
 };
 
 /**
@@ -81,7 +81,6 @@ enum syncmap_cause {
 	SYNCMAP_CAUSE_NO_FLUSH_INSN,	/* "cpu_cannot_flush" */
 	SYNCMAP_CAUSE_NO_NVDIMM_BUS,	/* "no_nvdimm_bus" */
 	SYNCMAP_CAUSE_ERROR,		/* "error": a call failed, see advice */
-	SYNCMAP_CAUSE_MAX_
 };
 
 /* Flags of syncmap_open() and syncmap_open_fd(). */
@@ -90,19 +89,16 @@ enum syncmap_cause {
 #define SYNCMAP_RDONLY		(1U << 2) /* map read-only */
 #define SYNCMAP_REQUIRE_SYNC	(1U << 3) /* fail instead of falling back */
 #define SYNCMAP_FORBID_SYNC	(1U << 4) /* never use MAP_SYNC */
-#define SYNCMAP_PREALLOC	(1U << 5) /* allocate the file's blocks */
+#define SYNCMAP_SPARSE		(1U << 5) /* do not allocate the mapped blocks */
 #define SYNCMAP_PREFAULT	(1U << 6) /* fault the whole mapping in */
 #define SYNCMAP_NOFOLLOW	(1U << 7) /* refuse a symbolic link */
 #define SYNCMAP_RESIZE		(1U << 8) /* set the size exactly (may shrink) */
-#define SYNCMAP_OPEN_VALID_	((1U << 9) - 1)
 
 /* Flags of syncmap_memcpy() and syncmap_memset(). */
 #define SYNCMAP_COPY_NODRAIN	(1U << 0) /* leave the final fence to the caller */
-#define SYNCMAP_COPY_VALID_	((1U << 1) - 1)
 
 /* Flags of syncmap_probe_format(). */
 #define SYNCMAP_PROBE_JSON	(1U << 0) /* one JSON object, no newline */
-#define SYNCMAP_PROBE_VALID_	((1U << 1) - 1)
 
 /* Log levels, as in syslog(3). */
 #define SYNCMAP_LOG_ERR		3
@@ -174,13 +170,13 @@ void *syncmap_addr(const struct syncmap *m);
 size_t syncmap_length(const struct syncmap *m);
 enum syncmap_granularity syncmap_granularity(const struct syncmap *m);
 bool syncmap_is_sync(const struct syncmap *m);
-enum syncmap_flush syncmap_flush_method(const struct syncmap *m);
+enum syncmap_insn syncmap_insn(const struct syncmap *m);
 enum syncmap_cause syncmap_cause(const struct syncmap *m);
 const char *syncmap_advice(const struct syncmap *m);
 
 /* Stable identifiers for the enums above ("cache_line", "clwb", ...). */
 const char *syncmap_granularity_name(enum syncmap_granularity g);
-const char *syncmap_flush_name(enum syncmap_flush f);
+const char *syncmap_insn_name(enum syncmap_insn f);
 const char *syncmap_cause_name(enum syncmap_cause c);
 
 /* Why the calling thread's last failed call failed. */
@@ -253,7 +249,7 @@ void syncmap_probe_free(struct syncmap_probe *p);
 bool syncmap_probe_map_sync(const struct syncmap_probe *p);
 enum syncmap_granularity
 syncmap_probe_granularity(const struct syncmap_probe *p);
-enum syncmap_flush syncmap_probe_flush(const struct syncmap_probe *p);
+enum syncmap_insn syncmap_probe_insn(const struct syncmap_probe *p);
 enum syncmap_cause syncmap_probe_cause(const struct syncmap_probe *p);
 const char *syncmap_probe_advice(const struct syncmap_probe *p);
 

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Batches.  On the CPU paths a range is written back when it is added and
- * the commit is one fence.  On the page path ranges are kept, merged
- * page-wise at commit, written back, and made durable by one fdatasync.
- * All memory is allocated by syncmap_batch_new().
+ * the commit is one fence.  On a path with a commit of its own (the page
+ * path: merged page-wise, written back, one fdatasync) ranges are kept and
+ * handed to it at commit.  All memory is allocated by syncmap_batch_new().
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,27 +108,6 @@ size_t sm_ranges_coalesce(struct sm_range *r, size_t n, uintptr_t page)
 	return out + 1;
 }
 
-static int writeback_all(struct syncmap_batch *b)
-{
-	struct syncmap *m = b->m;
-	size_t i;
-	int r;
-
-	b->n = sm_ranges_coalesce(b->r, b->n, (uintptr_t)sm_page_size());
-	for (i = 0; i < b->n; i++) {
-		uint64_t off = m->offset + (b->r[i].start - (uintptr_t)m->addr);
-
-		r = sm_sys_sync_file_range(m->fd, off, b->r[i].end - b->r[i].start,
-					   SYNC_FILE_RANGE_WRITE);
-		if (r < 0)
-			return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-				       "starting write-back at file offset %llu failed: %s",
-				       (unsigned long long)off, strerror(-r));
-	}
-	b->n = 0;
-	return 0;
-}
-
 SM_EXPORT int syncmap_batch_add(struct syncmap_batch *b, const void *addr, size_t len)
 {
 	struct syncmap *m;
@@ -140,29 +118,22 @@ SM_EXPORT int syncmap_batch_add(struct syncmap_batch *b, const void *addr, size_
 	m = b->m;
 	if (sm_unlikely(len == 0))
 		return 0;
-	if (sm_unlikely(sm_check_range(m, addr, len)))
-		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
-			       "range %p+%zu is not inside the mapping %p+%zu",
-			       addr, len, (void *)m->addr, m->len);
+	if (sm_unlikely(!sm_in_range(m, addr, len)))
+		return sm_range_error(m, "range", addr, len);
 	if (sm_likely(m->flush_fn != NULL)) {
 		m->flush_fn(addr, len);
 		b->dirty = true;
 		return 0;
 	}
-	if (m->gran == SYNCMAP_GRAN_BYTE) {
-		b->dirty = true;
-		return 0;
+	/* A path whose commit is a drain writes back as ranges come. */
+	if (!m->ops->commit) {
+		r = m->ops->flush(m, (uintptr_t)addr, (uintptr_t)addr + len);
+		if (r == 0)
+			b->dirty = true;
+		return r;
 	}
-	if (m->rdonly)
-		return sm_fail(-EBADF, SYNCMAP_CAUSE_READ_ONLY, "%s",
-			       sm_cause_default_advice(SYNCMAP_CAUSE_READ_ONLY));
-	if (b->n == b->cap) {
-		/* Full: merge, and if that frees nothing start write-back
-		 * now; the commit's fdatasync still covers these pages. */
-		b->n = sm_ranges_coalesce(b->r, b->n, (uintptr_t)sm_page_size());
-		if (b->n == b->cap && (r = writeback_all(b)) < 0)
-			return r;
-	}
+	if (b->n == b->cap && (r = m->ops->full(m, b->r, &b->n)) < 0)
+		return r;
 	b->r[b->n].start = (uintptr_t)addr;
 	b->r[b->n].end = (uintptr_t)addr + len;
 	b->n++;
@@ -172,28 +143,25 @@ SM_EXPORT int syncmap_batch_add(struct syncmap_batch *b, const void *addr, size_
 
 SM_EXPORT int syncmap_batch_commit(struct syncmap_batch *b)
 {
-	int r;
+	struct syncmap *m;
+	size_t n;
 
 	if (sm_unlikely(!b))
 		return -EINVAL;
 	if (!b->dirty)
 		return 0;
+	m = b->m;
 	b->dirty = false;
-	if (sm_likely(b->m->gran != SYNCMAP_GRAN_PAGE)) {
+	if (sm_likely(m->flush_fn != NULL)) {
 		sm_fence();
 		return 0;
 	}
+	if (!m->ops->commit)
+		return m->ops->drain(m);
 	/* On failure the batch is emptied all the same: after a failed
-	 * fdatasync the kernel has dropped its dirty state, so the caller
+	 * write-back the kernel has dropped its dirty state, so the caller
 	 * must write and add the data again either way. */
-	r = writeback_all(b);
+	n = b->n;
 	b->n = 0;
-	if (r < 0)
-		return r;
-	r = sm_sys_fdatasync(b->m->fd);
-	if (r < 0)
-		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-			       "fdatasync of the batch failed: %s; the batch's data may not be "
-			       "durable, write it again and commit it again", strerror(-r));
-	return 0;
+	return m->ops->commit(m, b->r, n);
 }

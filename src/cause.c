@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Stable names for the report's enums, and a default sentence per cause. */
+/* Stable names for the report's enums, the environment variable that
+ * disables each instruction, and a default sentence per cause. */
 #include "internal.h"
 
-static const char *const cause_names[SYNCMAP_CAUSE_MAX_] = {
+static const char *const cause_names[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_NONE] = "none",
 	[SYNCMAP_CAUSE_KERNEL_TOO_OLD] = "kernel_too_old",
 	[SYNCMAP_CAUSE_NOT_DAX] = "not_dax",
@@ -20,7 +21,7 @@ static const char *const cause_names[SYNCMAP_CAUSE_MAX_] = {
 	[SYNCMAP_CAUSE_ERROR] = "error",
 };
 
-static const char *const cause_advice[SYNCMAP_CAUSE_MAX_] = {
+static const char *const cause_advice[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_NONE] = "",
 	[SYNCMAP_CAUSE_KERNEL_TOO_OLD] =
 		"the kernel rejected MAP_SHARED_VALIDATE, so it predates MAP_SYNC (Linux 4.15); "
@@ -57,14 +58,14 @@ static const char *const cause_advice[SYNCMAP_CAUSE_MAX_] = {
 
 SM_EXPORT const char *syncmap_cause_name(enum syncmap_cause c)
 {
-	if ((unsigned)c >= SYNCMAP_CAUSE_MAX_)
+	if ((unsigned)c >= SM_CAUSE_COUNT)
 		return "unknown";
 	return cause_names[c];
 }
 
 const char *sm_cause_default_advice(enum syncmap_cause c)
 {
-	if ((unsigned)c >= SYNCMAP_CAUSE_MAX_)
+	if ((unsigned)c >= SM_CAUSE_COUNT)
 		return "";
 	return cause_advice[c];
 }
@@ -79,13 +80,23 @@ SM_EXPORT const char *syncmap_granularity_name(enum syncmap_granularity g)
 	return "unknown";
 }
 
-SM_EXPORT const char *syncmap_flush_name(enum syncmap_flush f)
+static const struct {
+	const char *name, *env;
+} insns[SM_INSN_COUNT] = {
+	[SYNCMAP_INSN_NONE] = { "none", NULL },
+	[SYNCMAP_INSN_CLFLUSH] = { "clflush", "SYNCMAP_NO_CLFLUSH" },
+	[SYNCMAP_INSN_CLFLUSHOPT] = { "clflushopt", "SYNCMAP_NO_CLFLUSHOPT" },
+	[SYNCMAP_INSN_CLWB] = { "clwb", "SYNCMAP_NO_CLWB" },
+};
+
+SM_EXPORT const char *syncmap_insn_name(enum syncmap_insn insn)
 {
-	switch (f) {
-	case SYNCMAP_FLUSH_NONE: return "none";
-	case SYNCMAP_FLUSH_CLFLUSH: return "clflush";
-	case SYNCMAP_FLUSH_CLFLUSHOPT: return "clflushopt";
-	case SYNCMAP_FLUSH_CLWB: return "clwb";
-	}
-	return "unknown";
+	if ((unsigned)insn >= SM_INSN_COUNT || !insns[insn].name)
+		return "unknown";
+	return insns[insn].name;
+}
+
+const char *sm_insn_env(enum syncmap_insn insn)
+{
+	return (unsigned)insn < SM_INSN_COUNT ? insns[insn].env : NULL;
 }

@@ -14,9 +14,16 @@
 #include "syncmap.h"
 
 #define SM_EXPORT __attribute__((visibility("default")))
-#define SM_CACHE_LINE 64u
 #define SM_ADVICE_MAX 1024
 #define SM_HUGE_ALIGN (2u << 20)
+
+/* The valid bits of each flag word, and the number of causes: kept out of
+ * the public header so that adding a flag or a cause changes no constant
+ * a program was compiled with. */
+#define SM_OPEN_VALID ((1U << 9) - 1)
+#define SM_COPY_VALID ((1U << 1) - 1)
+#define SM_PROBE_VALID ((1U << 1) - 1)
+#define SM_CAUSE_COUNT (SYNCMAP_CAUSE_ERROR + 1)
 
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
@@ -31,6 +38,39 @@
 /* Write back [addr, addr + len) with one instruction per cache line. */
 typedef void (*sm_flush_fn)(const void *addr, size_t len);
 
+struct syncmap;
+struct sm_range;
+
+/*
+ * How a mapping makes ranges durable: one table per path (cache line,
+ * byte, page, read-only), chosen when the mapping is made.  The
+ * cache-line path is also inlined through syncmap.flush_fn, so a persist
+ * there costs no indirect call; a path that wraps or replaces another
+ * clears flush_fn and installs its own table.  Addresses are in the view
+ * the caller sees (syncmap.addr); a path that presents a view of its own
+ * translates them before it calls the table it wraps.
+ */
+struct sm_path_ops {
+	const char *name;
+	/* Copies may use CPU write-back (non-temporal stores, flush_fn). */
+	bool cpu;
+	/* Make [start, end) durable. */
+	int (*persist)(struct syncmap *m, uintptr_t start, uintptr_t end);
+	/* Start making [start, end) durable; drain() finishes. */
+	int (*flush)(struct syncmap *m, uintptr_t start, uintptr_t end);
+	int (*drain)(struct syncmap *m);
+	/*
+	 * Make a batch's ranges durable.  They are in any order, may
+	 * overlap, and may be reordered and merged in place.  NULL when a
+	 * batch needs only flush() on add and drain() at commit.
+	 */
+	int (*commit)(struct syncmap *m, struct sm_range *r, size_t n);
+	/* The batch's array is full: make room, set *n to what is left. */
+	int (*full)(struct syncmap *m, struct sm_range *r, size_t *n);
+	/* Release the path's state at close (NULL: nothing to release). */
+	int (*close)(struct syncmap *m);
+};
+
 /*
  * A mapping.  Everything the persist path reads sits in the first cache
  * line and is never written after open, so threads persisting through
@@ -39,7 +79,8 @@ typedef void (*sm_flush_fn)(const void *addr, size_t len);
 struct syncmap {
 	uint8_t *addr;		/* first byte the caller sees */
 	size_t len;		/* bytes the caller sees */
-	sm_flush_fn flush_fn;	/* NULL on the byte and page paths */
+	sm_flush_fn flush_fn;	/* set on the cache-line path only */
+	const struct sm_path_ops *ops;	/* every path; never NULL once open */
 	enum syncmap_granularity gran;
 	int fd;			/* our own descriptor, O_CLOEXEC */
 	bool rdonly;
@@ -50,11 +91,13 @@ struct syncmap {
 	/* Cold fields. */
 	void *map_base;		/* what munmap gets */
 	size_t map_len;
-	uint64_t offset;	/* file offset of addr */
+	uint64_t offset;	/* file offset of map_base */
 	dev_t st_dev, st_rdev;
 	ino_t st_ino;
-	enum syncmap_flush flush;
+	unsigned line;		/* bytes one write-back covers */
+	enum syncmap_insn insn;
 	enum syncmap_cause cause;
+	void *path_data;	/* the path's own state, released by ops->close */
 	char advice[SM_ADVICE_MAX];
 };
 
@@ -103,24 +146,40 @@ const char *sm_getenv(const char *name);
 /* ---- cause.c: names and the default sentence for each cause. */
 const char *sm_cause_default_advice(enum syncmap_cause c);
 
-/* ---- cpu_x86.c (or another arch file): flush instructions. */
-struct sm_cpu_features {
-	bool clflush, clflushopt, clwb;
+/* ---- cpu_<arch>.c: one file per architecture, chosen by the build. */
+#define SM_INSN_BIT(i) (1u << (unsigned)(i))
+#define SM_PREFER_MAX 4
+
+/*
+ * What a CPU offers for writing cache lines back: the instructions it
+ * (and the kernel) lets user space run, the architecture's order of
+ * preference, and the bytes one write-back covers.
+ */
+struct sm_cpu {
+	const char *arch;	/* "x86_64", "aarch64", ... */
+	unsigned line;		/* bytes per write-back, a power of two */
+	uint32_t have;		/* SM_INSN_BIT() of each usable instruction */
+	enum syncmap_insn prefer[SM_PREFER_MAX]; /* best first, NONE ends it */
 };
-struct sm_cpu_env {
-	bool no_clwb, no_clflushopt;
-};
-/* CPUID, once per process. */
-const struct sm_cpu_features *sm_cpu_features(void);
-/* Pure policy: which instruction, given features and overrides. */
-enum syncmap_flush sm_cpu_select(const struct sm_cpu_features *f,
-				 const struct sm_cpu_env *env);
-/* The selection for this process (features + environment), cached. */
-enum syncmap_flush sm_cpu_flush(void);
-/* SYNCMAP_NO_CLWB or SYNCMAP_NO_CLFLUSHOPT is in effect. */
-bool sm_cpu_overridden(void);
-sm_flush_fn sm_flush_fn_for(enum syncmap_flush f);
+
+/* Read this CPU's features (CPUID, hardware capabilities).  Stateless. */
+void sm_arch_cpu(struct sm_cpu *c);
+/* The write-back loop of an instruction; NULL for one the arch lacks. */
+sm_flush_fn sm_flush_fn_for(enum syncmap_insn insn);
+/* Order the write-backs (and stores) before it: the end of a persist. */
 void sm_fence(void);
+
+/* ---- cpu.c: the process's CPU, read once, and the choice. */
+const struct sm_cpu *sm_cpu(void);
+/* SM_INSN_BIT() of each instruction SYNCMAP_NO_<NAME> disables. */
+uint32_t sm_cpu_disabled(void);
+/* Pure: the first preferred instruction that is usable and not disabled. */
+enum syncmap_insn sm_cpu_select(const struct sm_cpu *c, uint32_t disabled);
+
+/* ---- cause.c: the instructions' names and environment variables. */
+#define SM_INSN_COUNT (SYNCMAP_INSN_CLWB + 1)
+/* "SYNCMAP_NO_CLWB"; NULL for SYNCMAP_INSN_NONE. */
+const char *sm_insn_env(enum syncmap_insn insn);
 
 /* ---- diagnose.c: why did the kernel refuse MAP_SYNC for this fd? */
 enum syncmap_cause sm_diagnose_refusal(int fd, char *advice, size_t size);
@@ -137,8 +196,25 @@ int sm_map(struct syncmap *m, unsigned flags);
 int sm_devdax_geometry(const struct stat *st, uint64_t *size,
 		       uint64_t *align);
 
-/* ---- persist.c */
-int sm_check_range(const struct syncmap *m, const void *addr, size_t len);
+/* ---- persist.c: argument checks shared by every entry point. */
+static inline bool sm_in_range(const struct syncmap *m, const void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->addr;
+
+	return a >= base && a - base <= m->len && len <= m->len - (a - base);
+}
+/* -EINVAL: "WHAT ADDR+LEN is not inside the mapping ..." */
+int sm_range_error(const struct syncmap *m, const char *what, const void *addr,
+		   size_t len) __attribute__((cold));
+/* -EBADF with cause read_only. */
+int sm_readonly_error(void) __attribute__((cold));
+
+/* ---- path_cpu.c, path_page.c: the paths' tables. */
+extern const struct sm_path_ops sm_cache_line_ops;
+extern const struct sm_path_ops sm_byte_ops;
+extern const struct sm_path_ops sm_page_ops;
+extern const struct sm_path_ops sm_rdonly_ops;
+/* msync of the pages under [start, end), with advice on failure. */
 int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end);
 
 /* ---- batch.c: sort and merge ranges in place, returns the new count. */

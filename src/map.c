@@ -92,20 +92,16 @@ static void choose_cpu_path(struct syncmap *m, enum sm_forced forced)
 	int cpu_cache = sm_domain_is_cpu_cache(m->fd, &deep);
 
 	m->deep_flush_ok = deep;
-	m->flush = sm_cpu_flush();
+	m->insn = sm_cpu_select(sm_cpu(), sm_cpu_disabled());
 	if ((cpu_cache == 1 && forced != FORCE_CACHE_LINE) || forced == FORCE_BYTE) {
 		m->gran = SYNCMAP_GRAN_BYTE;
-		m->flush = SYNCMAP_FLUSH_NONE;
+		m->insn = SYNCMAP_INSN_NONE;
+		m->ops = &sm_byte_ops;
 	} else {
 		m->gran = SYNCMAP_GRAN_CACHE_LINE;
+		m->ops = &sm_cache_line_ops;
 	}
-	m->flush_fn = sm_flush_fn_for(m->flush);
-	/* Announced on every mapping, not once per process, so a log
-	 * callback set after the first open still hears of it. */
-	if (m->flush_fn && sm_cpu_overridden())
-		sm_log(SYNCMAP_LOG_NOTICE,
-		       "SYNCMAP_NO_CLWB/SYNCMAP_NO_CLFLUSHOPT in the environment: writing back with %s",
-		       syncmap_flush_name(m->flush));
+	m->flush_fn = sm_flush_fn_for(m->insn);
 	if (forced == FORCE_BYTE && cpu_cache != 1) {
 		set_cause(m, SYNCMAP_CAUSE_FORCED_BY_ENV,
 			  "SYNCMAP_FORCE_GRANULARITY=byte: persisting only fences, which is not durable "
@@ -153,21 +149,23 @@ static int fall_back(struct syncmap *m, int err, unsigned flags, int prot,
 static void page_path(struct syncmap *m)
 {
 	m->gran = SYNCMAP_GRAN_PAGE;
-	m->flush = SYNCMAP_FLUSH_NONE;
+	m->insn = SYNCMAP_INSN_NONE;
 	m->flush_fn = NULL;
+	m->ops = m->rdonly ? &sm_rdonly_ops : &sm_page_ops;
 }
 
 /* The caller forced the cache-line or byte path on a mapping that MAP_SYNC
  * refused: useful for measuring CPU cost, not durable. */
 static void forced_cpu_path(struct syncmap *m, enum sm_forced forced)
 {
-	enum syncmap_flush f = sm_cpu_flush();
+	enum syncmap_insn f = sm_cpu_select(sm_cpu(), sm_cpu_disabled());
 
-	if (forced == FORCE_CACHE_LINE && f == SYNCMAP_FLUSH_NONE)
+	if (forced == FORCE_CACHE_LINE && f == SYNCMAP_INSN_NONE)
 		return;
 	m->gran = forced == FORCE_BYTE ? SYNCMAP_GRAN_BYTE : SYNCMAP_GRAN_CACHE_LINE;
-	m->flush = forced == FORCE_BYTE ? SYNCMAP_FLUSH_NONE : f;
-	m->flush_fn = sm_flush_fn_for(m->flush);
+	m->insn = forced == FORCE_BYTE ? SYNCMAP_INSN_NONE : f;
+	m->flush_fn = sm_flush_fn_for(m->insn);
+	m->ops = forced == FORCE_BYTE ? &sm_byte_ops : &sm_cache_line_ops;
 	snprintf(m->advice, sizeof(m->advice),
 		 "SYNCMAP_FORCE_GRANULARITY=%s on a mapping without MAP_SYNC: persisting is NOT "
 		 "durable (the kernel refused MAP_SYNC: %s); use this only to measure CPU cost",
@@ -230,6 +228,28 @@ static int map_writable(struct syncmap *m, unsigned flags, void *hint)
 	return 0;
 }
 
+/*
+ * SYNCMAP_NO_<INSN> slows persistence down or takes it away: announced on
+ * every writable mapping, not once per process, so that a log callback
+ * set after the first open still hears of it.
+ */
+static void announce_overrides(const struct syncmap *m)
+{
+	uint32_t off = sm_cpu_disabled();
+	char names[256] = "";
+	size_t n = 0;
+
+	if (!off)
+		return;
+	for (int i = 0; i < SM_INSN_COUNT; i++)
+		if ((off & SM_INSN_BIT(i)) && n < sizeof(names))
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+					      n ? ", " : "", sm_insn_env((enum syncmap_insn)i));
+	sm_log(SYNCMAP_LOG_NOTICE,
+	       "write-back instruction overridden by the environment (%s): this mapping uses %s",
+	       names, syncmap_insn_name(m->insn));
+}
+
 static void prefault(struct syncmap *m)
 {
 	long page = sm_page_size();
@@ -272,6 +292,7 @@ int sm_map(struct syncmap *m, unsigned flags)
 		r = map_writable(m, flags, hint);
 		if (r < 0)
 			return r;
+		announce_overrides(m);
 	}
 	m->addr = m->map_base;
 	m->len = m->map_len;

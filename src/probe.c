@@ -306,14 +306,14 @@ static void decide_sync(struct syncmap_probe *p, const struct sm_gather *g)
 	p->map_sync = true;
 	if (g->chain.domain == SM_DOMAIN_CPU_CACHE) {
 		p->gran = SYNCMAP_GRAN_BYTE;
-		p->flush = SYNCMAP_FLUSH_NONE;
+		p->insn = SYNCMAP_INSN_NONE;
 		set_answer(p, SYNCMAP_CAUSE_NONE, NULL);
 		return;
 	}
-	p->flush = sm_cpu_flush();
-	p->gran = p->flush == SYNCMAP_FLUSH_NONE ? SYNCMAP_GRAN_PAGE :
+	p->insn = sm_cpu_select(sm_cpu(), sm_cpu_disabled());
+	p->gran = p->insn == SYNCMAP_INSN_NONE ? SYNCMAP_GRAN_PAGE :
 		  SYNCMAP_GRAN_CACHE_LINE;
-	set_answer(p, p->flush == SYNCMAP_FLUSH_NONE ? SYNCMAP_CAUSE_NO_FLUSH_INSN :
+	set_answer(p, p->insn == SYNCMAP_INSN_NONE ? SYNCMAP_CAUSE_NO_FLUSH_INSN :
 		   SYNCMAP_CAUSE_NONE, NULL);
 }
 
@@ -329,7 +329,7 @@ static void decide(struct syncmap_probe *p, const struct sm_gather *g,
 	}
 	p->map_sync = false;
 	p->gran = SYNCMAP_GRAN_PAGE;
-	p->flush = SYNCMAP_FLUSH_NONE;
+	p->insn = SYNCMAP_INSN_NONE;
 	if (g->trial == -EINVAL && g->validate == 0) {
 		snprintf(advice, sizeof(advice),
 			 "kernel %s predates MAP_SYNC (Linux 4.15): it rejects "
@@ -381,7 +381,7 @@ static void emit_answer(struct syncmap_probe *p, const char *path,
 	add_bool(p, "map_sync", p->map_sync);
 	sm_probe_add(p, "granularity", SM_FACT_STRING, "%s",
 		     syncmap_granularity_name(p->gran));
-	sm_probe_add(p, "flush", SM_FACT_STRING, "%s", syncmap_flush_name(p->flush));
+	sm_probe_add(p, "insn", SM_FACT_STRING, "%s", syncmap_insn_name(p->insn));
 	if (p->cause == SYNCMAP_CAUSE_NONE) {
 		sm_probe_add(p, "cause", SM_FACT_NULL, "none");
 		sm_probe_add(p, "advice", SM_FACT_NULL, "%s", "");
@@ -471,14 +471,18 @@ static void emit_device(struct syncmap_probe *p, const struct sm_chain *c,
 
 static void emit_cpu(struct syncmap_probe *p)
 {
-	const struct sm_cpu_features *f = sm_cpu_features();
+	const struct sm_cpu *c = sm_cpu();
 	const char *forced = sm_getenv("SYNCMAP_FORCE_GRANULARITY");
+	char key[64];
 
-	add_bool(p, "cpu_clflush", f->clflush);
-	add_bool(p, "cpu_clflushopt", f->clflushopt);
-	add_bool(p, "cpu_clwb", f->clwb);
-	sm_probe_add(p, "cpu_flush", SM_FACT_STRING, "%s",
-		     syncmap_flush_name(sm_cpu_flush()));
+	sm_probe_add(p, "cpu_arch", SM_FACT_STRING, "%s", c->arch);
+	sm_probe_add(p, "cpu_line", SM_FACT_NUMBER, "%u", c->line);
+	for (int i = 0; i < SM_PREFER_MAX && c->prefer[i] != SYNCMAP_INSN_NONE; i++) {
+		snprintf(key, sizeof(key), "cpu_%s", syncmap_insn_name(c->prefer[i]));
+		add_bool(p, key, (c->have & SM_INSN_BIT(c->prefer[i])) != 0);
+	}
+	sm_probe_add(p, "cpu_insn", SM_FACT_STRING, "%s",
+		     syncmap_insn_name(sm_cpu_select(c, sm_cpu_disabled())));
 	if (forced && *forced)
 		sm_probe_add(p, "forced_granularity", SM_FACT_STRING, "%s", forced);
 }
@@ -580,7 +584,7 @@ SM_EXPORT int syncmap_probe_mapping(const struct syncmap *m,
 	g.path = g.fs.path[0] ? g.fs.path : "(mapping)";
 	p->map_sync = m->sync;
 	p->gran = m->gran;
-	p->flush = m->flush;
+	p->insn = m->insn;
 	set_answer(p, m->cause, m->advice);
 	emit_all(p, &g, release);
 	add_number(p, "mapping_offset", (long long)m->offset);
@@ -613,9 +617,9 @@ syncmap_probe_granularity(const struct syncmap_probe *p)
 	return p ? p->gran : SYNCMAP_GRAN_PAGE;
 }
 
-SM_EXPORT enum syncmap_flush syncmap_probe_flush(const struct syncmap_probe *p)
+SM_EXPORT enum syncmap_insn syncmap_probe_insn(const struct syncmap_probe *p)
 {
-	return p ? p->flush : SYNCMAP_FLUSH_NONE;
+	return p ? p->insn : SYNCMAP_INSN_NONE;
 }
 
 SM_EXPORT enum syncmap_cause syncmap_probe_cause(const struct syncmap_probe *p)

@@ -194,7 +194,7 @@ struct syncmap_probe {
 	bool oom;		/* a fact could not be stored */
 	bool map_sync;
 	enum syncmap_granularity gran;
-	enum syncmap_flush flush;
+	enum syncmap_insn insn;
 	enum syncmap_cause cause;
 	char advice[2 * SM_ADVICE_MAX];
 };

@@ -166,7 +166,7 @@ static void text_headline(const struct syncmap_probe *p, struct sm_buf *b)
 	case SYNCMAP_GRAN_CACHE_LINE:
 		sm_buf_printf(b, "  result: MAP_SYNC, cache-line granularity: persisting "
 			      "writes lines back with %s and a fence, no system call\n",
-			      syncmap_flush_name(p->flush));
+			      syncmap_insn_name(p->insn));
 		return;
 	case SYNCMAP_GRAN_PAGE:
 		break;
@@ -206,7 +206,7 @@ SM_EXPORT int syncmap_probe_format(const struct syncmap_probe *p, unsigned flags
 {
 	struct sm_buf b = { buf, size, 0 };
 
-	if (!p || (flags & ~SYNCMAP_PROBE_VALID_) || (!buf && size))
+	if (!p || (flags & ~SM_PROBE_VALID) || (!buf && size))
 		return -EINVAL;
 	if (size)
 		buf[0] = '\0';

@@ -185,8 +185,8 @@ static int guarded_copy(const struct sm_copy *c)
 {
 	struct sm_window w;
 
-	w.lo = (uintptr_t)c->m->map_base;
-	w.hi = w.lo + c->m->map_len;
+	w.lo = (uintptr_t)c->m->addr;
+	w.hi = w.lo + c->m->len;
 	w.prev = cur_window;
 	if (sigsetjmp(w.env, 0))
 		return -EIO;	/* the handler already popped the window */
@@ -196,14 +196,6 @@ static int guarded_copy(const struct sm_copy *c)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	cur_window = w.prev;
 	return 0;
-}
-
-static int bad_range(const struct syncmap *m, const char *what, const void *p,
-		     size_t n)
-{
-	return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
-		       "%s %p+%zu is not inside the mapping %p+%zu",
-		       what, p, n, (void *)m->addr, m->len);
 }
 
 static int fault_error(const struct syncmap *m, const void *p, size_t n)
@@ -238,8 +230,8 @@ SM_EXPORT int syncmap_read_safe(struct syncmap *m, void *dst, const void *src,
 		return -EINVAL;
 	if (n == 0)
 		return 0;
-	if (sm_check_range(m, src, n))
-		return bad_range(m, "source", src, n);
+	if (!sm_in_range(m, src, n))
+		return sm_range_error(m, "source", src, n);
 	r = prepare(dst);
 	if (r < 0)
 		return r;
@@ -258,21 +250,20 @@ SM_EXPORT int syncmap_write_safe(struct syncmap *m, void *dst, const void *src,
 		return -EINVAL;
 	if (n == 0)
 		return 0;
-	if (sm_check_range(m, dst, n))
-		return bad_range(m, "destination", dst, n);
+	if (!sm_in_range(m, dst, n))
+		return sm_range_error(m, "destination", dst, n);
 	if (m->rdonly)
-		return sm_fail(-EBADF, SYNCMAP_CAUSE_READ_ONLY, "%s",
-			       sm_cause_default_advice(SYNCMAP_CAUSE_READ_ONLY));
+		return sm_readonly_error();
 	r = prepare(src);
 	if (r < 0)
 		return r;
 	if (guarded_copy(&c) < 0)
 		return fault_error(m, dst, n);
-	if (m->gran != SYNCMAP_GRAN_PAGE) {
+	if (m->flush_fn) {
 		sm_fence();
 		return 0;
 	}
-	/* msync reports a page it cannot write back as an error, it does
-	 * not fault. */
-	return sm_page_sync(m, (uintptr_t)dst, (uintptr_t)dst + n);
+	/* The other paths' write-back reports a page it cannot write as an
+	 * error; it does not fault. */
+	return m->ops->persist(m, (uintptr_t)dst, (uintptr_t)dst + n);
 }

@@ -135,7 +135,7 @@ static void expect_sync(struct syncmap *m, const char *flags, int dax)
 	       "granularity %s under persistence domain '%s'",
 	       syncmap_granularity_name(g), domain());
 	expect(g != SYNCMAP_GRAN_CACHE_LINE ||
-	       syncmap_flush_method(m) != SYNCMAP_FLUSH_NONE,
+	       syncmap_insn(m) != SYNCMAP_INSN_NONE,
 	       "cache_line granularity without a flush instruction");
 	expect(syncmap_cause(m) == SYNCMAP_CAUSE_NONE, "cause %s",
 	       syncmap_cause_name(syncmap_cause(m)));
@@ -187,7 +187,7 @@ static int check_map(const char *name, const char *path, const char *mode,
 	snprintf(facts, sizeof(facts), "%s sync=%d granularity=%s flush=%s cause=%s vmflags=[%s]",
 		 path, syncmap_is_sync(m),
 		 syncmap_granularity_name(syncmap_granularity(m)),
-		 syncmap_flush_name(syncmap_flush_method(m)),
+		 syncmap_insn_name(syncmap_insn(m)),
 		 syncmap_cause_name(syncmap_cause(m)), flags);
 	r = syncmap_close(m);
 	expect(r == 0, "close: %s", strerror(-r));

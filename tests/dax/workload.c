@@ -115,7 +115,7 @@ static int open_segment(const struct log *l, unsigned seg, struct syncmap **m)
 		say("WORKLOAD %s run=%" PRIu64 " sync=%d granularity=%s flush=%s cause=%s",
 		    l->tag, l->run, syncmap_is_sync(*m),
 		    syncmap_granularity_name(syncmap_granularity(*m)),
-		    syncmap_flush_name(syncmap_flush_method(*m)),
+		    syncmap_insn_name(syncmap_insn(*m)),
 		    syncmap_cause_name(syncmap_cause(*m)));
 	return r;
 }

@@ -247,7 +247,7 @@ static void check_grow(struct ctx *c, int r)
 
 static int run_prealloc(struct ctx *c)
 {
-	return syncmap_open(c->path, SYNCMAP_PREALLOC | SYNCMAP_PREFAULT, 0, FILE_LEN, &c->m);
+	return syncmap_open(c->path, SYNCMAP_PREFAULT, 0, FILE_LEN, &c->m);
 }
 
 /* A kernel without statx: the library cannot tell whether faults will

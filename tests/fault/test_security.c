@@ -222,7 +222,7 @@ static int env_child(const char *dir)
 	}
 	printf("%s %s force-logged=%d flush-logged=%d secure=%d\n",
 	       syncmap_granularity_name(syncmap_granularity(m)),
-	       syncmap_flush_name(syncmap_flush_method(m)), logged_force, logged_flush,
+	       syncmap_insn_name(syncmap_insn(m)), logged_force, logged_flush,
 	       geteuid() != getuid());
 	syncmap_close(m);
 	unlink(path);

@@ -149,7 +149,7 @@ static void run(const char *name)
 	struct syncmap *m;
 	int i;
 
-	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, MAP_LEN, &m), 0);
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, MAP_LEN, &m), 0);
 	assert_int_equal(pthread_create(&ct, NULL, churner, &c), 0);
 	for (i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ .m = m, .id = i };

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "syncmap.h"
+#include "internal.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -171,7 +171,7 @@ static void ops(struct in *in, struct syncmap *m, int rdonly)
 			if (!copy_ok)
 				break;
 			r = syncmap_memcpy(m, (void *)a, scratch, n, flags);
-			if (flags & ~SYNCMAP_COPY_VALID_ && n)
+			if (flags & ~SM_COPY_VALID && n)
 				REQUIRE(r == -EINVAL);
 			else
 				REQUIRE(r == want);
@@ -184,7 +184,7 @@ static void ops(struct in *in, struct syncmap *m, int rdonly)
 			if (!copy_ok)
 				break;
 			r = syncmap_memset(m, (void *)a, flags + 'a', n, flags);
-			REQUIRE(flags & ~SYNCMAP_COPY_VALID_ && n ? r == -EINVAL : r == want);
+			REQUIRE(flags & ~SM_COPY_VALID && n ? r == -EINVAL : r == want);
 			break;
 		case 6:
 			if (!copy_ok)
@@ -236,14 +236,16 @@ static void by_path(struct in *in, long page)
 	 * hold: mostly valid flags, and nothing that writes or faults in
 	 * more than BIG_OK bytes. */
 	if (!(flags & 0x8000))
-		flags &= SYNCMAP_OPEN_VALID_;
-	if (size > BIG_OK || size == 0)
-		flags &= ~(SYNCMAP_PREALLOC | SYNCMAP_PREFAULT);
+		flags &= SM_OPEN_VALID;
+	if (size > BIG_OK || size == 0) {
+		flags &= ~SYNCMAP_PREFAULT;
+		flags |= SYNCMAP_SPARSE;
+	}
 	if (!(mode & 0x8000))
 		mode &= 0777;
 	r = syncmap_open(path, flags, mode, size, &m);
 	REQUIRE(r <= 0);
-	if (flags & ~SYNCMAP_OPEN_VALID_ || mode & ~(mode_t)07777 || !*path)
+	if (flags & ~SM_OPEN_VALID || mode & ~(mode_t)07777 || !*path)
 		REQUIRE(r == -EINVAL);
 	if (r < 0) {
 		REQUIRE(m == NULL);
@@ -258,15 +260,17 @@ static void by_path(struct in *in, long page)
 static void by_fd(struct in *in, long page)
 {
 	int rdonly = (int)take(in, 1) & 1;
-	unsigned flags = (unsigned)take(in, 2) & SYNCMAP_OPEN_VALID_;
+	unsigned flags = (unsigned)take(in, 2) & SM_OPEN_VALID;
 	uint64_t off = pick_size(in, page), len = pick_size(in, page);
 	struct syncmap *m = NULL;
 	int fd = open(file, (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return;
-	if (len > BIG_OK || len == 0)
-		flags &= ~(SYNCMAP_PREALLOC | SYNCMAP_PREFAULT);
+	if (len > BIG_OK || len == 0) {
+		flags &= ~SYNCMAP_PREFAULT;
+		flags |= SYNCMAP_SPARSE;
+	}
 	r = syncmap_open_fd(fd, off, len, flags, &m);
 	REQUIRE(r <= 0);
 	if (flags & (SYNCMAP_CREATE | SYNCMAP_EXCL | SYNCMAP_NOFOLLOW))

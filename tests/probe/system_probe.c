@@ -53,7 +53,7 @@ static void test_mapping_report(void **state)
 	assert_int_equal(syncmap_probe_mapping(m, &p), 0);
 	assert_int_equal(syncmap_probe_map_sync(p), syncmap_is_sync(m));
 	assert_int_equal(syncmap_probe_granularity(p), syncmap_granularity(m));
-	assert_int_equal(syncmap_probe_flush(p), syncmap_flush_method(m));
+	assert_int_equal(syncmap_probe_insn(p), syncmap_insn(m));
 	assert_int_equal(syncmap_probe_cause(p), syncmap_cause(m));
 	assert_string_equal(fact(p, "path"), path_in("mapped"));
 	assert_string_equal(fact(p, "mapping_length"), "65536");

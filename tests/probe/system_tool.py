@@ -50,7 +50,7 @@ def check_contract(obj, path):
     check(obj.get("path") == path, f"path is {path!r}: {obj.get('path')!r}")
     check(isinstance(obj.get("map_sync"), bool), "map_sync is a boolean")
     check(obj.get("granularity") in ("byte", "cache_line", "page"), "granularity")
-    check(obj.get("flush") in ("clwb", "clflushopt", "clflush", "none"), "flush")
+    check(obj.get("insn") in ("clwb", "clflushopt", "clflush", "none"), "insn")
     cause, advice = obj.get("cause", 0), obj.get("advice", 0)
     check(cause is None or cause in CAUSES, f"cause {cause!r} is stable")
     check((cause is None) == (advice is None), "advice iff cause")
@@ -81,7 +81,7 @@ def host_answer(obj):
     """Without any NVDIMM the answer is no, and the report says why."""
     check(obj["map_sync"] is False, "no MAP_SYNC without pmem")
     check(obj["nvdimm_bus"] is False, "nvdimm_bus is false")
-    check(obj["flush"] == "none", "no flush on the page path")
+    check(obj["insn"] == "none", "no write-back instruction on the page path")
     if obj.get("fs_type") in ("ext4", "xfs", "ext2"):
         check(obj["cause"] == "no_nvdimm_bus", f"cause no_nvdimm_bus: {obj['cause']}")
     check("NVDIMM" in obj["advice"], "advice names the missing NVDIMM bus")

@@ -165,7 +165,7 @@ static void test_prealloc(void **state)
 	int fd;
 
 	unlink(path);
-	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, size);
+	m = must_open(path, SYNCMAP_CREATE, size);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, size);
 	assert_true((uint64_t)st.st_blocks * 512 >= size);
@@ -180,7 +180,7 @@ static void test_prealloc(void **state)
 	close(fd);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true((uint64_t)st.st_blocks * 512 < size);
-	m = must_open(path, SYNCMAP_PREALLOC, 0);
+	m = must_open(path, 0, 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true((uint64_t)st.st_blocks * 512 >= size);
 	assert_string_equal((char *)syncmap_addr(m), "hello");

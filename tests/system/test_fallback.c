@@ -35,7 +35,7 @@ static void assert_fell_back(struct syncmap *m)
 {
 	assert_false(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
-	assert_int_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_insn(m), SYNCMAP_INSN_NONE);
 	assert_true(strlen(syncmap_advice(m)) > 20);
 }
 

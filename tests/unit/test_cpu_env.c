@@ -19,23 +19,26 @@
 
 static void test_no_clwb_no_clflushopt(void **state)
 {
-	struct sm_cpu_env env = { .no_clwb = true, .no_clflushopt = true };
+	uint32_t off = SM_INSN_BIT(SYNCMAP_INSN_CLWB) | SM_INSN_BIT(SYNCMAP_INSN_CLFLUSHOPT);
 	struct syncmap *m = NULL;
-	enum syncmap_flush want;
+	enum syncmap_insn want;
 
 	(void)state;
 	ut_log_capture(SYNCMAP_LOG_DEBUG);
-	want = sm_cpu_select(sm_cpu_features(), &env);
-	assert_int_equal(sm_cpu_flush(), want);
-	assert_int_not_equal(sm_cpu_flush(), SYNCMAP_FLUSH_CLWB);
-	assert_int_not_equal(sm_cpu_flush(), SYNCMAP_FLUSH_CLFLUSHOPT);
-	assert_true(ut_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
-	assert_true(ut_log_contains(syncmap_flush_name(want)));
+	want = sm_cpu_select(sm_cpu(), off);
+	assert_int_equal(sm_cpu_disabled(), off);
+	assert_int_not_equal(want, SYNCMAP_INSN_CLWB);
+	assert_int_not_equal(want, SYNCMAP_INSN_CLFLUSHOPT);
 
-	/* A MAP_SYNC mapping reports the overridden instruction. */
+	/* A MAP_SYNC mapping reports the overridden instruction, and the
+	 * open announces it. */
 	mock_reset();
 	assert_int_equal(syncmap_open(ut_make_file("env", 8192), 0, 0, 0, &m), 0);
-	if (want == SYNCMAP_FLUSH_NONE) {
+	assert_true(ut_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
+	assert_true(ut_log_contains("SYNCMAP_NO_CLWB"));
+	assert_true(ut_log_contains("SYNCMAP_NO_CLFLUSHOPT"));
+	assert_true(ut_log_contains(syncmap_insn_name(want)));
+	if (want == SYNCMAP_INSN_NONE) {
 		/* No usable write-back instruction: MAP_SYNC cannot persist,
 		 * so the mapping must be on the page path and say so. */
 		assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
@@ -43,7 +46,7 @@ static void test_no_clwb_no_clflushopt(void **state)
 		assert_false(syncmap_is_sync(m));
 	} else {
 		assert_true(syncmap_is_sync(m));
-		assert_int_equal(syncmap_flush_method(m), want);
+		assert_int_equal(syncmap_insn(m), want);
 	}
 	syncmap_close(m);
 }

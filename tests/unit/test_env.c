@@ -61,7 +61,7 @@ static void test_cache_line_over_refusal(void **state)
 	m = open_forced("cache_line", EOPNOTSUPP, 0);
 	assert_false(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
-	assert_int_equal(syncmap_flush_method(m), sm_cpu_flush());
+	assert_int_equal(syncmap_insn(m), sm_cpu_select(sm_cpu(), sm_cpu_disabled()));
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORCED_BY_ENV);
 	/* Not durable, and it says so, loudly. */
 	assert_non_null(strstr(syncmap_advice(m), "NOT durable"));
@@ -91,7 +91,7 @@ static void test_byte_over_map_sync(void **state)
 	m = open_forced("byte", 0, 0);
 	assert_true(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_BYTE);
-	assert_int_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_insn(m), SYNCMAP_INSN_NONE);
 	/* No persistence domain says cpu_cache here: the byte path is a
 	 * forced weakening and must be reported as one. */
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORCED_BY_ENV);
@@ -108,7 +108,7 @@ static void test_byte_over_refusal(void **state)
 	m = open_forced("byte", EOPNOTSUPP, 0);
 	assert_false(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_BYTE);
-	assert_int_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_insn(m), SYNCMAP_INSN_NONE);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORCED_BY_ENV);
 	assert_non_null(strstr(syncmap_advice(m), "NOT durable"));
 	assert_cpu_persist(m);

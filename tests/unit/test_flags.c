@@ -80,7 +80,6 @@ static void test_rdonly_contradictions(void **state)
 	(void)state;
 	unlink(missing);
 	assert_open_refused(missing, SYNCMAP_RDONLY | SYNCMAP_CREATE, 0, 4096, -EINVAL);
-	assert_open_refused(existing, SYNCMAP_RDONLY | SYNCMAP_PREALLOC, 0, 0, -EINVAL);
 	assert_open_refused(existing, SYNCMAP_RDONLY | SYNCMAP_RESIZE, 0, 4096, -EINVAL);
 	assert_open_refused(existing, SYNCMAP_RDONLY | SYNCMAP_REQUIRE_SYNC, 0, 0, -EINVAL);
 	/* A read-only mapping cannot grow the file. */
@@ -120,7 +119,7 @@ static void test_valid_combinations(void **state)
 	(void)state;
 	unlink(path);
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_EXCL | SYNCMAP_PREFAULT |
-				      SYNCMAP_PREALLOC | SYNCMAP_NOFOLLOW, 0, 8192, &m), 0);
+				      SYNCMAP_SPARSE | SYNCMAP_NOFOLLOW, 0, 8192, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);

@@ -148,7 +148,7 @@ static void test_last_cause_is_per_thread(void **state)
 static void test_cause_names(void **state)
 {
 	(void)state;
-	for (int i = 0; i < SYNCMAP_CAUSE_MAX_; i++) {
+	for (int i = 0; i < SM_CAUSE_COUNT; i++) {
 		const char *n = syncmap_cause_name((enum syncmap_cause)i);
 
 		assert_non_null(n);
@@ -166,7 +166,7 @@ static void test_cause_names(void **state)
 	assert_string_equal(syncmap_cause_name(SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED), "fs_not_dax_mounted");
 	assert_string_equal(syncmap_cause_name(SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE), "fs_not_dax_capable");
 	assert_string_equal(syncmap_cause_name(SYNCMAP_CAUSE_DEVICE_NOT_DAX), "device_not_dax");
-	assert_string_equal(syncmap_cause_name(SYNCMAP_CAUSE_MAX_), "unknown");
+	assert_string_equal(syncmap_cause_name(SM_CAUSE_COUNT), "unknown");
 	assert_string_equal(syncmap_cause_name((enum syncmap_cause)-1), "unknown");
 	assert_string_equal(syncmap_granularity_name(SYNCMAP_GRAN_BYTE), "byte");
 	assert_string_equal(syncmap_granularity_name(SYNCMAP_GRAN_CACHE_LINE), "cache_line");

@@ -44,7 +44,7 @@ static void assert_page_path(const struct syncmap *m)
 {
 	assert_false(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
-	assert_int_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_insn(m), SYNCMAP_INSN_NONE);
 	assert_int_equal(syncmap_length(m), FILE_SIZE);
 	assert_true(strlen(syncmap_advice(m)) > 0);
 }
@@ -65,8 +65,8 @@ static void test_granted(void **state)
 	assert_int_equal(mock.sync_without_validate, 0);
 	assert_true(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
-	assert_int_equal(syncmap_flush_method(m), sm_cpu_flush());
-	assert_int_not_equal(syncmap_flush_method(m), SYNCMAP_FLUSH_NONE);
+	assert_int_equal(syncmap_insn(m), sm_cpu_select(sm_cpu(), sm_cpu_disabled()));
+	assert_int_not_equal(syncmap_insn(m), SYNCMAP_INSN_NONE);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_NONE);
 	assert_string_equal(syncmap_advice(m), "");
 	assert_int_equal(syncmap_length(m), FILE_SIZE);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SYNCMAP_PREALLOC: fallocate over the mapped range; on a DAX file also
- * zeros written over the part the file grew by (a MAP_SYNC write fault on
- * an unwritten extent must commit metadata first); never a write over
- * data that was already there.  Failures leave nothing behind.
+ * Allocation, the default of a writable open: fallocate over the mapped
+ * range; on a DAX file also zeros written over the part the file grew by
+ * (a MAP_SYNC write fault on an unwritten extent must commit metadata
+ * first); never a write over data that was already there.  Failures leave
+ * nothing behind.  SYNCMAP_SPARSE and read-only opens allocate nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ static void test_new_file_not_dax(void **state)
 	(void)state;
 	unlink(path);
 	mock.statx_dax = -1;
-	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 64 * PG, &m), 0);
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, 64 * PG, &m), 0);
 	assert_int_equal(mock.fallocate_calls, 1);
 	assert_int_equal(mock.fallocate_last.off, 0);
 	assert_int_equal(mock.fallocate_last.len, 64 * PG);
@@ -39,6 +40,41 @@ static void test_new_file_not_dax(void **state)
 	assert_int_equal(mock.pwrite_bytes, 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true((uint64_t)st.st_blocks * 512 >= 64 * PG);
+	/* Nothing was written, so there is nothing to sync. */
+	assert_int_equal(mock.fdatasync_calls, 0);
+	syncmap_close(m);
+}
+
+/* SYNCMAP_SPARSE: the file grows, but no block is allocated or written. */
+static void test_sparse(void **state)
+{
+	const char *path = ut_path("sparse");
+	struct syncmap *m = NULL;
+	struct stat st;
+
+	(void)state;
+	unlink(path);
+	mock.statx_dax = 1;
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_SPARSE, 0, 64 * PG, &m), 0);
+	assert_int_equal(mock.fallocate_calls, 0);
+	assert_int_equal(mock.pwrite_bytes, 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 64 * PG);
+	assert_true((uint64_t)st.st_blocks * 512 < 64 * PG);
+	syncmap_close(m);
+}
+
+/* A read-only open never allocates: it may not write the file at all. */
+static void test_rdonly_allocates_nothing(void **state)
+{
+	const char *path = ut_make_file("ro", 4 * PG);
+	struct syncmap *m = NULL;
+
+	(void)state;
+	mock.statx_dax = 1;
+	assert_int_equal(syncmap_open(path, SYNCMAP_RDONLY, 0, 0, &m), 0);
+	assert_int_equal(mock.fallocate_calls, 0);
+	assert_int_equal(mock.pwrite_bytes, 0);
 	syncmap_close(m);
 }
 
@@ -50,7 +86,7 @@ static void test_grown_dax_file(void **state)
 
 	(void)state;
 	mock.statx_dax = 1;
-	assert_int_equal(syncmap_open(path, SYNCMAP_PREALLOC, 0, 16 * PG, &m), 0);
+	assert_int_equal(syncmap_open(path, 0, 0, 16 * PG, &m), 0);
 	assert_int_equal(mock.fallocate_calls, 1);
 	assert_int_equal(mock.fallocate_last.len, 16 * PG);
 	/* Zeros exactly over what the file grew by. */
@@ -73,7 +109,7 @@ static void test_existing_dax_file(void **state)
 
 	(void)state;
 	mock.statx_dax = 1;
-	assert_int_equal(syncmap_open(path, SYNCMAP_PREALLOC, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
 	assert_int_equal(mock.fallocate_calls, 1);
 	assert_int_equal(mock.pwrite_calls, 0);
 	assert_int_equal(((uint8_t *)syncmap_addr(m))[8 * PG - 1], ut_pattern(8 * PG - 1));
@@ -89,7 +125,7 @@ static void test_offset_range(void **state)
 
 	(void)state;
 	mock.statx_dax = 1;
-	assert_int_equal(syncmap_open_fd(fd, 8 * PG, 4 * PG, SYNCMAP_PREALLOC, &m), 0);
+	assert_int_equal(syncmap_open_fd(fd, 8 * PG, 4 * PG, 0, &m), 0);
 	close(fd);
 	assert_int_equal(mock.fallocate_last.off, 8 * PG);
 	assert_int_equal(mock.fallocate_last.len, 4 * PG);
@@ -107,7 +143,7 @@ static void test_fallocate_error(void **state)
 	(void)state;
 	unlink(path);
 	mock.fallocate_errno = ENOSPC;
-	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 64 * PG, &m),
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, 64 * PG, &m),
 			 -ENOSPC);
 	assert_null(m);
 	assert_non_null(strstr(syncmap_last_advice(), "preallocat"));
@@ -124,8 +160,10 @@ static void test_fdatasync_error(void **state)
 	struct stat st;
 
 	(void)state;
+	/* DAX: the zeros over the grown part are synced, and that fails. */
+	mock.statx_dax = 1;
 	mock.fdatasync_errno = EIO;
-	assert_int_equal(syncmap_open(path, SYNCMAP_PREALLOC, 0, 4 * PG, &m), -EIO);
+	assert_int_equal(syncmap_open(path, 0, 0, 4 * PG, &m), -EIO);
 	assert_null(m);
 	/* The file gets its size back. */
 	assert_int_equal(stat(path, &st), 0);
@@ -146,7 +184,7 @@ static void test_prealloc_without_fallocate(void **state)
 	unlink(path);
 	mock.fallocate_errno = EOPNOTSUPP;
 	mock.statx_dax = -1;
-	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 16 * 4096, &m), 0);
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, 16 * 4096, &m), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true((uint64_t)st.st_blocks * 512 >= 16 * 4096);
 	syncmap_close(m);
@@ -162,7 +200,7 @@ static void test_prealloc_zero_fill_errno(void **state)
 	unlink(path);
 	mock.statx_dax = 1;
 	mock.pwrite_errno = ENOSPC;
-	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_PREALLOC, 0, 16 * 4096, &m),
+	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, 16 * 4096, &m),
 			 -ENOSPC);
 	assert_false(ut_exists(path));
 }
@@ -171,6 +209,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_new_file_not_dax, ut_setup),
+		cmocka_unit_test_setup(test_sparse, ut_setup),
+		cmocka_unit_test_setup(test_rdonly_allocates_nothing, ut_setup),
 		cmocka_unit_test_setup(test_grown_dax_file, ut_setup),
 		cmocka_unit_test_setup(test_existing_dax_file, ut_setup),
 		cmocka_unit_test_setup(test_offset_range, ut_setup),

@@ -1,6 +1,6 @@
 #!/bin/sh
 # syncmap-probe --json in every configuration of the guest: the answer
-# (MAP_SYNC, granularity, flush), the cause and advice where the answer is
+# (MAP_SYNC, granularity, write-back instruction), the cause and advice where the answer is
 # no, and the device facts behind it.  Byte granularity is right only
 # where the region backing the file reads cpu_cache.
 set -u
@@ -9,9 +9,9 @@ domain=$SYNCMAP_DAX_DOMAIN
 [ -x "$tool" ] || { echo "RESULT probe-tool FAIL $tool is not built"; exit 0; }
 
 if [ "$domain" = cpu_cache ]; then
-	gran=byte flush=none
+	gran=byte insn=none
 else
-	gran=cache_line flush=any
+	gran=cache_line insn=any
 fi
 
 # expect NAME PATH KEY=VALUE...: probe PATH and compare JSON fields.  A
@@ -60,7 +60,7 @@ else:
 
 sync_ok="map_sync=true granularity=$gran cause=null advice=null nvdimm_bus=true"
 sync_ok="$sync_ok persistence_domain=$domain namespace_mode=fsdax region=any"
-[ "$flush" = none ] && sync_ok="$sync_ok flush=none"
+[ "$insn" = none ] && sync_ok="$sync_ok insn=none"
 
 f=$SYNCMAP_DAX_EXT4/probe-file
 head -c 65536 /dev/zero >"$f"
@@ -76,7 +76,7 @@ expect probe-xfs-dax "$f" $sync_ok fs_type=xfs mount_dax=always statx_dax=true
 
 f=$SYNCMAP_DAX_NODAX/probe-file
 head -c 65536 /dev/zero >"$f"
-expect probe-ext4-nodax "$f" map_sync=false granularity=page flush=none \
+expect probe-ext4-nodax "$f" map_sync=false granularity=page insn=none \
 	cause=fs_not_dax_mounted "advice=~dax=never" "advice=~mount -o dax" \
 	mount_dax=never statx_dax=false namespace_mode=fsdax
 
