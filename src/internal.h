@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -86,7 +87,6 @@ struct syncmap {
 	bool rdonly;
 	bool sync;		/* MAP_SYNC took */
 	bool devdax;
-	bool deep_flush_ok;	/* region has deep_flush */
 
 	/* Cold fields. */
 	void *map_base;		/* what munmap gets */
@@ -98,6 +98,8 @@ struct syncmap {
 	enum syncmap_insn insn;
 	enum syncmap_cause cause;
 	void *path_data;	/* the path's own state, released by ops->close */
+	int deep_flush;		/* the region's: 1 flushes, 0 nothing to, -1 none */
+	char *deep_flush_path;	/* its attribute when it flushes */
 	char advice[SM_ADVICE_MAX];
 };
 
@@ -129,8 +131,31 @@ int sm_sys_fcntl_int(int fd, int cmd, int arg);
 /* Read a small sysfs/proc file into buf (NUL-terminated, newline cut). */
 int sm_sys_read_text(const char *path, char *buf, size_t size);
 int sm_sys_write_text(const char *path, const char *text);
+/* The statx fields the library reads. */
+#define SM_STATX_MNT_ID 0x00001000U
+#define SM_STATX_ATTR_DAX 0x00200000ULL
+struct sm_statx {
+	uint32_t mask;
+	uint64_t attributes, attributes_mask;
+	uint64_t mnt_id;
+};
+int sm_sys_statx(int fd, unsigned mask, struct sm_statx *out);
 /* 1 if statx says the file is DAX, 0 if not, negative if it can't say. */
 int sm_sys_statx_dax(int fd);
+int sm_sys_ioctl(int fd, unsigned long request, void *arg);
+/* NUL-terminated; returns the length. */
+int sm_sys_readlink(const char *path, char *buf, size_t size);
+/* The canonical path, allocated (free it). */
+int sm_sys_realpath(const char *path, char **out);
+/* fn for each entry not starting with a dot, until it returns non-zero;
+ * returns what fn last returned (0 at the end), or -errno. */
+int sm_sys_list_dir(const char *path, int (*fn)(void *arg, const char *name), void *arg);
+int sm_sys_memfd(const char *name);
+int sm_sys_uname_release(char *buf, size_t size);
+struct sigaction;
+int sm_sys_sigaction(int sig, const struct sigaction *sa, struct sigaction *old);
+int sm_sys_sigmask(int how, const sigset_t *set, sigset_t *old);
+int sm_sys_raise(int sig);
 long sm_page_size(void);
 
 /* ---- log.c: callback, per-thread last cause/advice, environment. */
@@ -181,20 +206,13 @@ enum syncmap_insn sm_cpu_select(const struct sm_cpu *c, uint32_t disabled);
 /* "SYNCMAP_NO_CLWB"; NULL for SYNCMAP_INSN_NONE. */
 const char *sm_insn_env(enum syncmap_insn insn);
 
-/* ---- diagnose.c: why did the kernel refuse MAP_SYNC for this fd? */
-enum syncmap_cause sm_diagnose_refusal(int fd, char *advice, size_t size);
-/* 1 if the region backing fd reports persistence_domain cpu_cache, 0 if
- * not, negative errno if unknown.  Also says whether deep_flush exists. */
-int sm_domain_is_cpu_cache(int fd, bool *deep_flush);
-/* Write "1" to the deep_flush of the region backing fd. */
-int sm_region_deep_flush(int fd);
-
-/* ---- map.c: the mapping policy. */
-int sm_map(struct syncmap *m, unsigned flags);
-
-/* ---- open.c */
-int sm_devdax_geometry(const struct stat *st, uint64_t *size,
-		       uint64_t *align);
+/* ---- map.c: mapping a file on the path the decision chose. */
+struct sm_facts;
+int sm_map(struct syncmap *m, unsigned flags, const struct sm_facts *f);
+/* Does the kernel know MAP_SHARED_VALIDATE?  1, 0, or -errno. */
+int sm_validate_known(void);
+/* Write "1" to the deep_flush of the region behind m (path kept at open). */
+int sm_region_deep_flush(const struct syncmap *m);
 
 /* ---- persist.c: argument checks shared by every entry point. */
 static inline bool sm_in_range(const struct syncmap *m, const void *addr, size_t len)

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mapping policy: try MAP_SHARED_VALIDATE|MAP_SYNC, classify a
- * refusal, fall back to a plain shared mapping persisted with msync, and
- * record which path was taken and why.
+ * Mapping a file: try the mapping the decision's plan asks for, let the
+ * decision (decide.c) turn the facts and the kernel's answers into a
+ * path, then hold the mapping that path needs and install the path's
+ * table.  The facts were gathered once, by the caller.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "facts.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -18,30 +21,44 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-enum sm_forced { FORCE_NONE, FORCE_PAGE, FORCE_CACHE_LINE, FORCE_BYTE };
+/*
+ * A flag bit no kernel defines for mmap.  With MAP_SHARED_VALIDATE a
+ * kernel that validates flags (4.15+, the release that added MAP_SYNC)
+ * must refuse it with EOPNOTSUPP; an older kernel does not know map type
+ * 3 at all and says EINVAL.  Because the bit is always refused, the
+ * question never creates a mapping.
+ */
+#define SM_MAP_INVALID_BIT 0x00800000
 
-static enum sm_forced forced_granularity(void)
+/**
+ * sm_validate_known() - does the kernel know MAP_SHARED_VALIDATE?
+ *
+ * Asked of a memfd, not of an anonymous mapping: anonymous mappings never
+ * accept map type 3, so they would say EINVAL on every kernel.  /dev/zero
+ * serves where memfd_create is missing.
+ *
+ * Return: 1 yes, 0 no, a negative errno if it could not be asked.
+ */
+int sm_validate_known(void)
 {
-	const char *v = sm_getenv("SYNCMAP_FORCE_GRANULARITY");
+	long page = sm_page_size();
+	void *addr = NULL;
+	int fd, r;
 
-	if (!v || !*v)
-		return FORCE_NONE;
-	if (!strcmp(v, "page"))
-		return FORCE_PAGE;
-	if (!strcmp(v, "cache_line"))
-		return FORCE_CACHE_LINE;
-	if (!strcmp(v, "byte"))
-		return FORCE_BYTE;
-	sm_log(SYNCMAP_LOG_WARNING,
-	       "SYNCMAP_FORCE_GRANULARITY=%s is not page, cache_line or byte; ignored", v);
-	return FORCE_NONE;
-}
-
-static void set_cause(struct syncmap *m, enum syncmap_cause c, const char *advice)
-{
-	m->cause = c;
-	snprintf(m->advice, sizeof(m->advice), "%s",
-		 advice && *advice ? advice : sm_cause_default_advice(c));
+	fd = sm_sys_memfd("syncmap-validate");
+	if (fd < 0)
+		fd = sm_sys_open("/dev/zero", O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	r = sm_sys_mmap(NULL, (size_t)page, PROT_READ,
+			MAP_SHARED_VALIDATE | MAP_SYNC | SM_MAP_INVALID_BIT, fd, 0, &addr);
+	if (r == 0) {
+		/* Not a kernel we understand: it ignored an unknown bit. */
+		sm_sys_munmap(addr, (size_t)page);
+		r = 1;
+	}
+	sm_sys_close(fd);
+	return sm_validate_errno_meaning(r);
 }
 
 /*
@@ -66,166 +83,54 @@ static void *huge_hint(size_t len, uint64_t offset)
 	return (void *)a;
 }
 
-static int try_map_sync(struct syncmap *m, int prot, void *hint)
+static int map_as(struct syncmap *m, int flags, void *hint, void **out)
 {
-	return sm_sys_mmap(hint, m->map_len, prot, MAP_SHARED_VALIDATE | MAP_SYNC,
-			   m->fd, m->offset, &m->map_base);
+	int prot = m->rdonly ? PROT_READ : PROT_READ | PROT_WRITE;
+
+	return sm_sys_mmap(hint, m->map_len, prot, flags, m->fd, m->offset, out);
 }
 
-static int map_plain(struct syncmap *m, int prot, void *hint)
+/*
+ * Ask the kernel what the plan says: MAP_SYNC, and after an EINVAL a
+ * plain mapping of the same range and whether it knows
+ * MAP_SHARED_VALIDATE at all.  Whatever mapping succeeded is kept in
+ * *sync or *plain for the decision to pick from.
+ */
+static void try_maps(struct syncmap *m, const struct sm_policy *p, void *hint,
+		     struct sm_trial *t, void **sync, void **plain)
 {
-	return sm_sys_mmap(hint, m->map_len, prot, MAP_SHARED, m->fd, m->offset,
-			   &m->map_base);
-}
-
-static int plain_error(const struct syncmap *m, int r)
-{
-	return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-		       "mmap(MAP_SHARED) of %zu bytes at offset %llu failed: %s",
-		       m->map_len, (unsigned long long)m->offset, strerror(-r));
-}
-
-/* MAP_SYNC took: cache-line write-back, or a fence alone under eADR. */
-static void choose_cpu_path(struct syncmap *m, enum sm_forced forced)
-{
-	bool deep = false;
-	int cpu_cache = sm_domain_is_cpu_cache(m->fd, &deep);
-
-	m->deep_flush_ok = deep;
-	m->insn = sm_cpu_select(sm_cpu(), sm_cpu_disabled());
-	if ((cpu_cache == 1 && forced != FORCE_CACHE_LINE) || forced == FORCE_BYTE) {
-		m->gran = SYNCMAP_GRAN_BYTE;
-		m->insn = SYNCMAP_INSN_NONE;
-		m->ops = &sm_byte_ops;
-	} else {
-		m->gran = SYNCMAP_GRAN_CACHE_LINE;
-		m->ops = &sm_cache_line_ops;
-	}
-	m->flush_fn = sm_flush_fn_for(m->insn);
-	if (forced == FORCE_BYTE && cpu_cache != 1) {
-		set_cause(m, SYNCMAP_CAUSE_FORCED_BY_ENV,
-			  "SYNCMAP_FORCE_GRANULARITY=byte: persisting only fences, which is not durable "
-			  "unless the platform's persistence domain includes the CPU caches");
-		sm_log(SYNCMAP_LOG_WARNING, "%s", m->advice);
-	}
-}
-
-/* A refusal of MAP_SYNC: explain it, and map the plain way unless the
- * caller required MAP_SYNC. */
-static int fall_back(struct syncmap *m, int err, unsigned flags, int prot,
-		     void *hint)
-{
-	char advice[SM_ADVICE_MAX] = "";
-	enum syncmap_cause c;
-	int r;
-
-	if (err == -EOPNOTSUPP)
-		c = sm_diagnose_refusal(m->fd, advice, sizeof(advice));
-	else
-		c = SYNCMAP_CAUSE_KERNEL_TOO_OLD;
-	if ((flags & SYNCMAP_REQUIRE_SYNC) && err == -EOPNOTSUPP)
-		return sm_fail(-EOPNOTSUPP, c, "MAP_SYNC is required but refused: %s",
-			       *advice ? advice : sm_cause_default_advice(c));
-	r = map_plain(m, prot, hint);
-	if (r == -EINVAL && err == -EINVAL)
-		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
-			       "the kernel rejected the mapping's arguments (length %zu, offset %llu)",
-			       m->map_len, (unsigned long long)m->offset);
-	if (r < 0)
-		return plain_error(m, r);
-	/* EINVAL for VALIDATE but not for a plain map: the kernel predates
-	 * MAP_SHARED_VALIDATE. */
-	if (c == SYNCMAP_CAUSE_KERNEL_TOO_OLD && (flags & SYNCMAP_REQUIRE_SYNC)) {
-		sm_sys_munmap(m->map_base, m->map_len);
-		m->map_base = NULL;
-		return sm_fail(-EOPNOTSUPP, c, "MAP_SYNC is required but refused: %s",
-			       sm_cause_default_advice(c));
-	}
-	set_cause(m, c, advice);
-	sm_log(SYNCMAP_LOG_NOTICE, "falling back to msync: %s", m->advice);
-	return 0;
-}
-
-static void page_path(struct syncmap *m)
-{
-	m->gran = SYNCMAP_GRAN_PAGE;
-	m->insn = SYNCMAP_INSN_NONE;
-	m->flush_fn = NULL;
-	m->ops = m->rdonly ? &sm_rdonly_ops : &sm_page_ops;
-}
-
-/* The caller forced the cache-line or byte path on a mapping that MAP_SYNC
- * refused: useful for measuring CPU cost, not durable. */
-static void forced_cpu_path(struct syncmap *m, enum sm_forced forced)
-{
-	enum syncmap_insn f = sm_cpu_select(sm_cpu(), sm_cpu_disabled());
-
-	if (forced == FORCE_CACHE_LINE && f == SYNCMAP_INSN_NONE)
+	t->sync = t->plain = t->validate = SM_NOT_TRIED;
+	t->len = m->map_len;
+	if (!sm_plan_sync(p))
 		return;
-	m->gran = forced == FORCE_BYTE ? SYNCMAP_GRAN_BYTE : SYNCMAP_GRAN_CACHE_LINE;
-	m->insn = forced == FORCE_BYTE ? SYNCMAP_INSN_NONE : f;
-	m->flush_fn = sm_flush_fn_for(m->insn);
-	m->ops = forced == FORCE_BYTE ? &sm_byte_ops : &sm_cache_line_ops;
-	snprintf(m->advice, sizeof(m->advice),
-		 "SYNCMAP_FORCE_GRANULARITY=%s on a mapping without MAP_SYNC: persisting is NOT "
-		 "durable (the kernel refused MAP_SYNC: %s); use this only to measure CPU cost",
-		 syncmap_granularity_name(m->gran), syncmap_cause_name(m->cause));
-	m->cause = SYNCMAP_CAUSE_FORCED_BY_ENV;
-	sm_log(SYNCMAP_LOG_WARNING, "%s", m->advice);
+	t->sync = map_as(m, MAP_SHARED_VALIDATE | MAP_SYNC, hint, sync);
+	if (t->sync != -EINVAL)
+		return;
+	t->plain = map_as(m, MAP_SHARED, hint, plain);
+	if (t->plain == 0)
+		t->validate = sm_validate_known();
 }
 
-static int map_writable(struct syncmap *m, unsigned flags, void *hint)
+static void install(struct syncmap *m, const struct sm_decision *d)
 {
-	int prot = PROT_READ | PROT_WRITE;
-	enum sm_forced forced = forced_granularity();
-	int r;
-
-	if (forced == FORCE_PAGE && (flags & SYNCMAP_REQUIRE_SYNC))
-		return sm_fail(-EOPNOTSUPP, SYNCMAP_CAUSE_FORCED_BY_ENV,
-			       "MAP_SYNC is required, but SYNCMAP_FORCE_GRANULARITY=page in the "
-			       "environment forbids it; unset it or drop SYNCMAP_REQUIRE_SYNC");
-	if ((flags & SYNCMAP_FORBID_SYNC) || forced == FORCE_PAGE) {
-		r = map_plain(m, prot, hint);
-		if (r < 0)
-			return plain_error(m, r);
-		page_path(m);
-		set_cause(m, (flags & SYNCMAP_FORBID_SYNC) ? SYNCMAP_CAUSE_FORBIDDEN :
-			     SYNCMAP_CAUSE_FORCED_BY_ENV, NULL);
-		if (!(flags & SYNCMAP_FORBID_SYNC))
-			sm_log(SYNCMAP_LOG_NOTICE, "%s", m->advice);
-		return 0;
+	m->sync = d->sync;
+	m->gran = d->gran;
+	m->insn = d->insn;
+	m->cause = d->cause;
+	snprintf(m->advice, sizeof(m->advice), "%s", d->advice);
+	m->flush_fn = NULL;
+	switch (d->path) {
+	case SM_PATH_CACHE_LINE:
+		m->flush_fn = sm_flush_fn_for(d->insn);
+		m->ops = &sm_cache_line_ops;
+		break;
+	case SM_PATH_BYTE:
+		m->ops = &sm_byte_ops;
+		break;
+	case SM_PATH_PAGE:
+		m->ops = m->rdonly ? &sm_rdonly_ops : &sm_page_ops;
+		break;
 	}
-	r = try_map_sync(m, prot, hint);
-	if (r == 0) {
-		m->sync = true;
-		set_cause(m, SYNCMAP_CAUSE_NONE, NULL);
-		choose_cpu_path(m, forced);
-		if (m->flush_fn || m->gran == SYNCMAP_GRAN_BYTE)
-			return 0;
-		/* No write-back instruction: MAP_SYNC alone cannot persist. */
-		sm_sys_munmap(m->map_base, m->map_len);
-		m->map_base = NULL;
-		m->sync = false;
-		if (flags & SYNCMAP_REQUIRE_SYNC)
-			return sm_fail(-EOPNOTSUPP, SYNCMAP_CAUSE_NO_FLUSH_INSN, "%s",
-				       sm_cause_default_advice(SYNCMAP_CAUSE_NO_FLUSH_INSN));
-		r = map_plain(m, prot, hint);
-		if (r < 0)
-			return plain_error(m, r);
-		page_path(m);
-		set_cause(m, SYNCMAP_CAUSE_NO_FLUSH_INSN, NULL);
-		return 0;
-	}
-	if (r != -EOPNOTSUPP && r != -EINVAL)
-		return sm_fail(r, SYNCMAP_CAUSE_ERROR, "mmap of %zu bytes failed: %s",
-			       m->map_len, strerror(-r));
-	r = fall_back(m, r, flags, prot, hint);
-	if (r < 0)
-		return r;
-	page_path(m);
-	if (forced == FORCE_CACHE_LINE || forced == FORCE_BYTE)
-		forced_cpu_path(m, forced);
-	return 0;
 }
 
 /*
@@ -239,7 +144,7 @@ static void announce_overrides(const struct syncmap *m)
 	char names[256] = "";
 	size_t n = 0;
 
-	if (!off)
+	if (!off || m->rdonly)
 		return;
 	for (int i = 0; i < SM_INSN_COUNT; i++)
 		if ((off & SM_INSN_BIT(i)) && n < sizeof(names))
@@ -270,30 +175,73 @@ static void prefault(struct syncmap *m)
 	}
 }
 
-/**
- * sm_map() - map m->fd at m->offset for m->map_len bytes
- *
- * On success m->map_base, the path and the cause are set.  On failure
- * nothing is mapped.
- */
-int sm_map(struct syncmap *m, unsigned flags)
+static void unmap(void *addr, size_t len)
 {
-	void *hint = huge_hint(m->map_len, m->offset);
+	if (addr)
+		sm_sys_munmap(addr, len);
+}
+
+/* Hold the mapping the decided path needs: the MAP_SYNC one, or a plain
+ * one (kept from the EINVAL question, or made now). */
+static int hold(struct syncmap *m, const struct sm_decision *d, void *hint,
+		void *sync, void *plain)
+{
 	int r;
 
-	if (m->rdonly) {
-		r = map_plain(m, PROT_READ, hint);
-		if (r < 0)
-			return sm_fail(r, SYNCMAP_CAUSE_ERROR, "read-only mmap failed: %s",
-				       strerror(-r));
-		page_path(m);
-		set_cause(m, SYNCMAP_CAUSE_READ_ONLY, NULL);
-	} else {
-		r = map_writable(m, flags, hint);
-		if (r < 0)
-			return r;
-		announce_overrides(m);
+	if (d->sync) {
+		unmap(plain, m->map_len);
+		m->map_base = sync;
+		return 0;
 	}
+	unmap(sync, m->map_len);
+	if (plain) {
+		m->map_base = plain;
+		return 0;
+	}
+	r = map_as(m, MAP_SHARED, hint, &m->map_base);
+	if (r < 0) {
+		m->map_base = NULL;
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "%smmap(MAP_SHARED) of %zu bytes at offset %llu failed: %s",
+			       m->rdonly ? "read-only " : "", m->map_len,
+			       (unsigned long long)m->offset, strerror(-r));
+	}
+	return 0;
+}
+
+/**
+ * sm_map() - map m->fd at m->offset for m->map_len bytes
+ * @m: the mapping being made
+ * @flags: the caller's open flags
+ * @f: the facts of the file, gathered once by the caller
+ *
+ * On success m->map_base, the path, its table and the cause are set.  On
+ * failure nothing is mapped.
+ */
+int sm_map(struct syncmap *m, unsigned flags, const struct sm_facts *f)
+{
+	struct sm_policy p = { flags, m->rdonly ? SM_FORCE_NONE : sm_forced_from_env() };
+	void *hint = huge_hint(m->map_len, m->offset), *sync = NULL, *plain = NULL;
+	struct sm_decision d;
+	struct sm_trial t;
+	int r;
+
+	try_maps(m, &p, hint, &t, &sync, &plain);
+	sm_decide(f, &t, &p, &d);
+	if (d.err < 0) {
+		unmap(sync, m->map_len);
+		unmap(plain, m->map_len);
+		return sm_fail(d.err, d.cause, "%s", d.advice);
+	}
+	r = hold(m, &d, hint, t.sync == 0 ? sync : NULL, t.plain == 0 ? plain : NULL);
+	if (r < 0)
+		return r;
+	install(m, &d);
+	if (d.log_level)
+		sm_log(d.log_level, "%s%s",
+		       d.path == SM_PATH_PAGE && d.cause != SYNCMAP_CAUSE_FORCED_BY_ENV ?
+		       "falling back to msync: " : "", d.advice);
+	announce_overrides(m);
 	m->addr = m->map_base;
 	m->len = m->map_len;
 	if (flags & SYNCMAP_PREFAULT)

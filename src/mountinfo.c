@@ -8,22 +8,13 @@
  * with a variable number of optional fields before the "-".
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
-#include "probe.h"
+#include "facts.h"
 
 #define MOUNTINFO_FIELDS_MAX 64
-#define MOUNTINFO_INITIAL (64u << 10)
-#define MOUNTINFO_LIMIT (16u << 20)
-
-#ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x00001000U
-#endif
 
 /* Copy a field, decoding the \ooo escapes the kernel uses for spaces,
  * tabs, newlines and backslashes in paths. */
@@ -79,14 +70,15 @@ static bool opt_equals(const char *opt, size_t len, const char *word)
  * ext2 and older kernels show plain "dax"; the last dax option wins, as
  * it does when the kernel parses them.
  */
-enum sm_dax_opt sm_dax_opt_parse(const char *opts)
+/* The same on the first n bytes of opts. */
+static enum sm_dax_opt dax_opt_parse_n(const char *opts, size_t n)
 {
 	enum sm_dax_opt d = SM_DAX_OPT_NONE;
-	const char *p = opts;
+	const char *p = opts, *stop = opts + n;
 
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
+	while (p && p < stop) {
+		const char *end = memchr(p, ',', (size_t)(stop - p));
+		size_t len = end ? (size_t)(end - p) : (size_t)(stop - p);
 
 		if (opt_equals(p, len, "dax") || opt_equals(p, len, "dax=always"))
 			d = SM_DAX_OPT_ALWAYS;
@@ -97,6 +89,11 @@ enum sm_dax_opt sm_dax_opt_parse(const char *opts)
 		p = end ? end + 1 : NULL;
 	}
 	return d;
+}
+
+enum sm_dax_opt sm_dax_opt_parse(const char *opts)
+{
+	return opts ? dax_opt_parse_n(opts, strlen(opts)) : SM_DAX_OPT_NONE;
 }
 
 const char *sm_dax_opt_name(enum sm_dax_opt d)
@@ -166,7 +163,6 @@ int sm_mountinfo_parse_line(const char *line, struct sm_mount *out)
 {
 	const char *start[MOUNTINFO_FIELDS_MAX];
 	size_t len[MOUNTINFO_FIELDS_MAX], n, sep;
-	char opts[1024];
 
 	n = split_fields(line, start, len, MOUNTINFO_FIELDS_MAX);
 	for (sep = 6; sep < n; sep++)
@@ -180,99 +176,46 @@ int sm_mountinfo_parse_line(const char *line, struct sm_mount *out)
 	copy_unescaped(out->point, sizeof(out->point), start[4], len[4]);
 	copy_unescaped(out->fstype, sizeof(out->fstype), start[sep + 1], len[sep + 1]);
 	copy_unescaped(out->source, sizeof(out->source), start[sep + 2], len[sep + 2]);
-	if (sep + 3 < n) {
-		copy_unescaped(opts, sizeof(opts), start[sep + 3], len[sep + 3]);
-		out->dax = sm_dax_opt_parse(opts);
-	}
+	/* Options hold no escapes the dax option could contain. */
+	if (sep + 3 < n)
+		out->dax = dax_opt_parse_n(start[sep + 3], len[sep + 3]);
 	return 0;
+}
+
+/* The mount id and device of a line, without parsing the rest. */
+static bool line_ids(const char *line, int *id, unsigned *major, unsigned *minor)
+{
+	char *end;
+	long v;
+
+	v = strtol(line, &end, 10);
+	if (end == line || *end != ' ' || v < 0 || v > INT32_MAX)
+		return false;
+	*id = (int)v;
+	/* Skip the parent id. */
+	line = strchr(end + 1, ' ');
+	return line && sscanf(line + 1, "%u:%u", major, minor) == 2;
 }
 
 int sm_mountinfo_find(const char *text, int mount_id, unsigned major,
 		      unsigned minor, struct sm_mount *out)
 {
-	struct sm_mount m;
-	bool found = false;
-	const char *line = text;
+	const char *line = text, *best = NULL;
+	unsigned maj, min;
+	int id;
 
 	while (line && *line) {
-		if (sm_mountinfo_parse_line(line, &m) == 0) {
-			if (mount_id >= 0 && m.mount_id == mount_id) {
-				*out = m;
-				return 0;
+		if (line_ids(line, &id, &maj, &min)) {
+			if (mount_id >= 0 && id == mount_id) {
+				best = line;
+				break;
 			}
-			if (m.major == major && m.minor == minor) {
-				*out = m;
-				found = true;
-			}
+			if (maj == major && min == minor)
+				best = line;
 		}
 		line = strchr(line, '\n');
 		if (line)
 			line++;
 	}
-	return found ? 0 : -ENOENT;
-}
-
-/* mountinfo can be long (containers); read it whole, growing the buffer
- * until a read leaves room to spare. */
-static char *read_mountinfo(void)
-{
-	size_t size = MOUNTINFO_INITIAL;
-
-	while (size <= MOUNTINFO_LIMIT) {
-		char *buf = malloc(size);
-		int n;
-
-		if (!buf)
-			return NULL;
-		n = sm_sys_read_text("/proc/self/mountinfo", buf, size);
-		if (n >= 0 && (size_t)n + 1 < size - 4096)
-			return buf;
-		free(buf);
-		if (n < 0)
-			return NULL;
-		size *= 4;
-	}
-	return NULL;
-}
-
-/* The mount id of fd (Linux 5.8+), or -1. */
-static int mount_id_of_fd(int fd)
-{
-#if HAVE_STATX
-	struct statx stx;
-
-	/* statx has no wrapper in the sys layer; it only reads metadata. */
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0 &&
-	    (stx.stx_mask & STATX_MNT_ID))
-		return (int)stx.stx_mnt_id;
-#else
-	(void)fd;
-#endif
-	return -1;
-}
-
-/**
- * sm_mount_of_fd() - the mount an open file lives on
- * @fd: any open file or directory
- * @out: the mount
- *
- * Return: 0, -ENOENT if mountinfo has no such mount, or another negative
- * errno from reading it.
- */
-int sm_mount_of_fd(int fd, struct sm_mount *out)
-{
-	struct stat st;
-	char *text;
-	int r;
-
-	r = sm_sys_fstat(fd, &st);
-	if (r < 0)
-		return r;
-	text = read_mountinfo();
-	if (!text)
-		return -EIO;
-	r = sm_mountinfo_find(text, mount_id_of_fd(fd), major(st.st_dev),
-			      minor(st.st_dev), out);
-	free(text);
-	return r;
+	return best ? sm_mountinfo_parse_line(best, out) : -ENOENT;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device chain through libndctl and libdaxctl.  sysfs.c has already
- * said which region and namespace back the file; here libndctl confirms
- * them and adds what it knows better: the namespace's mode and alignment,
- * the region's persistence domain, the DIMMs' dirty-shutdown counts, and
- * for device DAX the device's own alignment and size from libdaxctl.
+ * The device chain through libndctl and libdaxctl, for the probe's report.
+ * chain.c has already said which region and namespace back the file; here
+ * libndctl confirms them and adds what it knows better: the namespace's
+ * mode and alignment, the region's persistence domain, the DIMMs'
+ * dirty-shutdown counts, and for device DAX the device's own alignment and
+ * size from libdaxctl.  The decision never reads this view: it reads the
+ * same attributes through sysfs, on every open, where building a libndctl
+ * context would cost milliseconds.
  *
  * Built without libndctl (HAVE_NDCTL 0) the entry point says so with
  * -ENOTSUP and the probe reports the sysfs view alone.
@@ -15,6 +18,12 @@
 #include <string.h>
 
 #include "probe.h"
+
+static void view_init(struct sm_ndctl_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->align = v->size = v->dirty_shutdown = -1;
+}
 
 #if HAVE_NDCTL
 #include <daxctl/libdaxctl.h>
@@ -90,7 +99,8 @@ static enum sm_domain domain_of(enum ndctl_persistence_domain d)
 }
 
 /* Device DAX: the daxctl device of this name under the namespace. */
-static void describe_daxdev(struct ndctl_dax *dax, struct sm_chain *c)
+static void describe_daxdev(struct ndctl_dax *dax, const struct sm_chain *c,
+			    struct sm_ndctl_view *v)
 {
 	struct daxctl_region *dregion = ndctl_dax_get_daxctl_region(dax);
 	struct daxctl_dev *dev;
@@ -100,33 +110,33 @@ static void describe_daxdev(struct ndctl_dax *dax, struct sm_chain *c)
 	daxctl_dev_foreach(dregion, dev) {
 		if (strcmp(daxctl_dev_get_devname(dev), c->device))
 			continue;
-		c->align = (long long)daxctl_dev_get_align(dev);
-		c->size = (long long)daxctl_dev_get_size(dev);
+		v->align = (long long)daxctl_dev_get_align(dev);
+		v->size = (long long)daxctl_dev_get_size(dev);
 		return;
 	}
 }
 
-static void describe_namespace(struct ndctl_namespace *ns, struct sm_chain *c)
+static void describe_namespace(struct ndctl_namespace *ns, const struct sm_chain *c,
+			       struct sm_ndctl_view *v)
 {
 	struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ns);
 	struct ndctl_dax *dax = ndctl_namespace_get_dax(ns);
 	enum sm_ns_mode mode = mode_of(ndctl_namespace_get_mode(ns));
 
-	if (mode != SM_NS_UNKNOWN)
-		c->mode = mode;
-	c->size = (long long)ndctl_namespace_get_size(ns);
+	v->mode = mode;
+	v->size = (long long)ndctl_namespace_get_size(ns);
 	if (pfn)
-		c->align = (long long)ndctl_pfn_get_align(pfn);
+		v->align = (long long)ndctl_pfn_get_align(pfn);
 	if (dax) {
-		c->align = (long long)ndctl_dax_get_align(dax);
+		v->align = (long long)ndctl_dax_get_align(dax);
 		if (c->devdax)
-			describe_daxdev(dax, c);
+			describe_daxdev(dax, c, v);
 	}
 }
 
 /* Sum the unsafe-shutdown counts of the region's DIMMs; stays -1 when
  * no DIMM exposes one (QEMU's emulated NVDIMMs do not). */
-static void describe_dimms(struct ndctl_region *region, struct sm_chain *c)
+static void describe_dimms(struct ndctl_region *region, struct sm_ndctl_view *v)
 {
 	struct ndctl_dimm *dimm;
 	long long sum = -1;
@@ -137,43 +147,40 @@ static void describe_dimms(struct ndctl_region *region, struct sm_chain *c)
 		if (n >= 0)
 			sum = (sum < 0 ? 0 : sum) + n;
 	}
-	c->dirty_shutdown = sum;
+	v->dirty_shutdown = sum;
 }
 
-static int describe(struct ndctl_ctx *ctx, struct sm_chain *c)
+static int describe(struct ndctl_ctx *ctx, const struct sm_chain *c,
+		    struct sm_ndctl_view *v)
 {
 	struct ndctl_bus *bus = NULL;
 	struct ndctl_region *region = find_region(ctx, c->region, &bus);
 	struct ndctl_namespace *ns;
-	enum sm_domain d;
 	const char *provider;
 
 	if (!region)
 		return -ENODEV;
-	d = domain_of(ndctl_region_get_persistence_domain(region));
-	if (d != SM_DOMAIN_UNKNOWN)
-		c->domain = d;
+	v->domain = domain_of(ndctl_region_get_persistence_domain(region));
 	provider = ndctl_bus_get_provider(bus);
 	if (provider) {
-		snprintf(c->provider, sizeof(c->provider), "%s", provider);
-		if (strstr(provider, "virtio"))
-			c->virtio = true;
+		snprintf(v->provider, sizeof(v->provider), "%s", provider);
+		v->virtio = strstr(provider, "virtio") != NULL;
 	}
-	describe_dimms(region, c);
+	describe_dimms(region, v);
 	ns = c->ns[0] ? find_namespace(region, c->ns) : NULL;
 	if (!ns)
 		return -ENODEV;
-	describe_namespace(ns, c);
-	snprintf(c->info_source, sizeof(c->info_source), "libndctl");
+	describe_namespace(ns, c, v);
 	return 0;
 }
 
-int sm_ndctl_describe(struct sm_chain *c)
+int sm_ndctl_describe(const struct sm_chain *c, struct sm_ndctl_view *v)
 {
 	struct ndctl_ctx *ctx;
 	struct daxctl_ctx *dctx;
 	int r;
 
+	view_init(v);
 	if (!c->on_nd)
 		return -ENODEV;
 	r = ndctl_new(&ctx);
@@ -183,16 +190,17 @@ int sm_ndctl_describe(struct sm_chain *c)
 	dctx = ndctl_get_daxctl_ctx(ctx);
 	if (dctx)
 		daxctl_set_log_fn(dctx, daxctl_quiet);
-	r = describe(ctx, c);
+	r = describe(ctx, c, v);
 	ndctl_unref(ctx);
 	return r;
 }
 
 #else /* !HAVE_NDCTL */
 
-int sm_ndctl_describe(struct sm_chain *c)
+int sm_ndctl_describe(const struct sm_chain *c, struct sm_ndctl_view *v)
 {
 	(void)c;
+	view_init(v);
 	return -ENOTSUP;
 }
 

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "internal.h"
+#include "facts.h"
 
 #define SM_DEFAULT_MODE 0600
 #define SM_ZERO_CHUNK (1u << 20)
@@ -49,55 +49,15 @@ static int check_flags(unsigned flags, bool by_fd)
 	return 0;
 }
 
-static int read_u64(const char *path, uint64_t *v)
-{
-	char buf[64], *end;
-	int r = sm_sys_read_text(path, buf, sizeof(buf));
-
-	if (r < 0)
-		return r;
-	errno = 0;
-	*v = strtoull(buf, &end, 0);
-	return (errno || end == buf) ? -EINVAL : 0;
-}
-
-/**
- * sm_devdax_geometry() - size and mapping alignment of a device DAX
- * character device, read from sysfs
- */
-int sm_devdax_geometry(const struct stat *st, uint64_t *size, uint64_t *align)
-{
-	static const char *const align_attrs[] = {
-		"align", "device/align", "dax_region/align", "device/dax_region/align",
-	};
-	char base[64], path[128];
-	size_t i;
-	int r;
-
-	snprintf(base, sizeof(base), "/sys/dev/char/%u:%u",
-		 major(st->st_rdev), minor(st->st_rdev));
-	snprintf(path, sizeof(path), "%s/size", base);
-	r = read_u64(path, size);
-	if (r < 0)
-		return r == -ENOENT ? -ENODEV : r;
-	for (i = 0; i < sizeof(align_attrs) / sizeof(align_attrs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", base, align_attrs[i]);
-		if (read_u64(path, align) == 0 && *align)
-			return 0;
-	}
-	return -ENODEV;
-}
-
-static int size_devdax(struct syncmap *m, const struct stat *st, uint64_t off,
+static int size_devdax(struct syncmap *m, const struct sm_facts *f, uint64_t off,
 		       uint64_t *len, unsigned flags)
 {
-	uint64_t size, align;
-	int r = sm_devdax_geometry(st, &size, &align);
+	uint64_t size = (uint64_t)f->devdax_size, align = (uint64_t)f->devdax_align;
 
-	if (r < 0)
-		return sm_fail(r, SYNCMAP_CAUSE_DEVICE_NOT_DAX,
+	if (f->devdax_size < 0 || f->devdax_align <= 0)
+		return sm_fail(-ENODEV, SYNCMAP_CAUSE_DEVICE_NOT_DAX,
 			       "character device %u:%u is not a device DAX (no size/align in sysfs)",
-			       major(st->st_rdev), minor(st->st_rdev));
+			       major(f->fd.rdev), minor(f->fd.rdev));
 	if (flags & SYNCMAP_RESIZE)
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "a device DAX has a fixed size of %llu bytes; it cannot be resized",
@@ -140,7 +100,8 @@ static int zero_fill(int fd, uint64_t from, uint64_t to)
  * with zeros, which leaves written extents; the old part only gets
  * fallocate, which never changes data.
  */
-static int preallocate(int fd, uint64_t off, uint64_t end, uint64_t old_size)
+static int preallocate(int fd, int statx_dax, uint64_t off, uint64_t end,
+		       uint64_t old_size)
 {
 	uint64_t zero_from = old_size > off ? old_size : off;
 	int r;
@@ -155,7 +116,7 @@ static int preallocate(int fd, uint64_t off, uint64_t end, uint64_t old_size)
 	/* Only DAX faults pay for unwritten extents; on the page cache,
 	 * a successful fallocate is all it takes.  When statx cannot tell,
 	 * or fallocate could not allocate, write. */
-	if (r == 0 && sm_sys_statx_dax(fd) == 0)
+	if (r == 0 && statx_dax == 0)
 		zero_from = end;
 	if (zero_from >= end)
 		return 0;
@@ -171,10 +132,10 @@ static int preallocate(int fd, uint64_t off, uint64_t end, uint64_t old_size)
 	return 0;
 }
 
-static int size_regular(struct syncmap *m, const struct stat *st, uint64_t off,
+static int size_regular(struct syncmap *m, const struct sm_facts *f, uint64_t off,
 			uint64_t *len, unsigned flags, struct sm_undo *undo)
 {
-	uint64_t size = (uint64_t)st->st_size, end;
+	uint64_t size = f->fd.size, end;
 	int r;
 
 	if (off % (uint64_t)sm_page_size())
@@ -210,7 +171,7 @@ static int size_regular(struct syncmap *m, const struct stat *st, uint64_t off,
 		undo->old_size = size;
 	}
 	if (!(flags & SYNCMAP_SPARSE) && !m->rdonly)
-		return preallocate(m->fd, off, end, end > size ? size : end);
+		return preallocate(m->fd, f->fd.statx_dax, off, end, end > size ? size : end);
 	return 0;
 }
 
@@ -230,19 +191,65 @@ static void destroy(struct syncmap *m)
 		sm_sys_munmap(m->map_base, m->map_len);
 	if (m->fd >= 0)
 		sm_sys_close(m->fd);
+	free(m->deep_flush_path);
 	free(m);
+}
+
+/* A MAP_SYNC mapping keeps its region's deep flush, so syncmap_deep_flush()
+ * need not walk the tree again. */
+static int keep_deep_flush(struct syncmap *m, const struct sm_facts *f)
+{
+	const struct sm_chain *c = &f->chain;
+
+	m->deep_flush = m->sync ? c->deep_flush : -1;
+	if (m->deep_flush != 1)
+		return 0;
+	if (asprintf(&m->deep_flush_path, "%s/deep_flush", c->region_dir) < 0) {
+		m->deep_flush_path = NULL;
+		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+/* Size the file or check the device, then map it. */
+static int size_and_map(struct syncmap *m, const struct sm_facts *f, uint64_t off,
+			uint64_t len, unsigned flags, struct sm_undo *undo)
+{
+	int r;
+
+	if (f->target == SM_TARGET_DEVDAX)
+		r = size_devdax(m, f, off, &len, flags);
+	else if (S_ISREG(f->fd.mode))
+		r = size_regular(m, f, off, &len, flags, undo);
+	else if (S_ISCHR(f->fd.mode))
+		r = size_devdax(m, f, off, &len, flags);
+	else
+		r = sm_fail(S_ISDIR(f->fd.mode) ? -EISDIR : -EINVAL, SYNCMAP_CAUSE_ERROR,
+			    "only regular files and device DAX character devices can be mapped");
+	if (r < 0)
+		return r;
+	m->st_dev = f->fd.dev;
+	m->st_rdev = f->fd.rdev;
+	m->st_ino = f->fd.ino;
+	m->offset = off;
+	m->map_len = (size_t)len;
+	r = sm_map(m, flags, f);
+	return r < 0 ? r : keep_deep_flush(m, f);
 }
 
 /* Takes ownership of fd: on failure it is closed. */
 static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 		  struct sm_undo *undo, struct syncmap **out)
 {
+	struct sm_facts *f;
 	struct syncmap *m;
-	struct stat st;
 	int r;
 
 	m = calloc(1, sizeof(*m));
-	if (!m) {
+	f = malloc(sizeof(*f));
+	if (!m || !f) {
+		free(m);
+		free(f);
 		undo_open(undo, fd);
 		sm_sys_close(fd);
 		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory");
@@ -250,25 +257,16 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 	m->fd = fd;
 	m->rdonly = (flags & SYNCMAP_RDONLY) != 0;
 	m->line = sm_cpu()->line;
-	r = sm_sys_fstat(fd, &st);
+	m->deep_flush = -1;
+	/* The facts, once: the sizing, the decision and the deep flush
+	 * below all read these. */
+	r = sm_facts_gather(fd, f);
 	if (r < 0)
 		r = sm_fail(r, SYNCMAP_CAUSE_ERROR, "fstat of the opened file failed: %s",
 			    strerror(-r));
-	else if (S_ISCHR(st.st_mode))
-		r = size_devdax(m, &st, off, &len, flags);
-	else if (S_ISREG(st.st_mode))
-		r = size_regular(m, &st, off, &len, flags, undo);
 	else
-		r = sm_fail(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, SYNCMAP_CAUSE_ERROR,
-			    "only regular files and device DAX character devices can be mapped");
-	if (r == 0) {
-		m->st_dev = st.st_dev;
-		m->st_rdev = st.st_rdev;
-		m->st_ino = st.st_ino;
-		m->offset = off;
-		m->map_len = (size_t)len;
-		r = sm_map(m, flags);
-	}
+		r = size_and_map(m, f, off, len, flags, undo);
+	free(f);
 	if (r == 0 && undo->shrink) {
 		r = sm_sys_ftruncate(fd, undo->shrink_to);
 		if (r < 0)
@@ -407,6 +405,7 @@ SM_EXPORT int syncmap_close(struct syncmap *m)
 	if (m->map_base)
 		r = sm_sys_munmap(m->map_base, m->map_len);
 	r2 = sm_sys_close(m->fd);
+	free(m->deep_flush_path);
 	free(m);
 	if (r0 < 0)
 		return r0;

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "facts.h"
 
 int sm_range_error(const struct syncmap *m, const char *what, const void *addr,
 		   size_t len)
@@ -66,6 +66,21 @@ SM_EXPORT int syncmap_drain(struct syncmap *m)
 	return m->ops->drain(m);
 }
 
+/*
+ * deep_flush reads 1 when the region has write-pending-queue flush hints
+ * (writing flushes them), 0 when the platform reports nothing to flush,
+ * and is absent when the kernel cannot tell.  Only the first needs a
+ * write; the last is an error the caller should see.
+ */
+int sm_region_deep_flush(const struct syncmap *m)
+{
+	if (m->deep_flush < 0)
+		return -EOPNOTSUPP;
+	if (m->deep_flush == 0)
+		return 0;
+	return sm_tree_write(m->deep_flush_path, "1");
+}
+
 SM_EXPORT int syncmap_deep_flush(struct syncmap *m, const void *addr, size_t len)
 {
 	int r = syncmap_persist(m, addr, len);
@@ -74,7 +89,7 @@ SM_EXPORT int syncmap_deep_flush(struct syncmap *m, const void *addr, size_t len
 		return r;
 	/* The write-pending queues of the memory controller are inside the
 	 * ADR domain; flushing them protects against an ADR failure. */
-	r = sm_region_deep_flush(m->fd);
+	r = sm_region_deep_flush(m);
 	if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
 			       "the range is persisted, but the region's deep flush failed: %s",

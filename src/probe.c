@@ -2,13 +2,16 @@
 /*
  * The probe: what a path (or an open mapping) can get, from the kernel to
  * the CPU, as an ordered list of facts plus the answer (MAP_SYNC or not,
- * granularity, flush instruction) and, when the answer is not the best
- * one, a cause and a sentence that says how to fix it.
+ * granularity, write-back instruction) and, when the answer is not the
+ * best one, a cause and a sentence that says how to fix it.
  *
- * The answer comes from a real trial: a MAP_SYNC mapping of the file (or
- * of an O_TMPFILE in the directory of a path that does not exist yet) is
- * created and removed without touching a page.  The other facts explain
- * it; they never replace it.
+ * The facts are gathered and the answer decided by the same code an open
+ * runs (facts.c, decide.c), on the kernel's answer to a real trial: a
+ * MAP_SYNC mapping of the file (or of an unnamed temporary file in the
+ * directory of a path that does not exist yet) is made and removed
+ * without touching a page.  So the probe predicts what an open of the
+ * file gets, with the same environment.  The report adds what only it
+ * needs: libndctl's view of the DIMMs, bad blocks, the kernel release.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,33 +21,22 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include "probe.h"
-
-/*
- * A flag bit no kernel defines for mmap.  With MAP_SHARED_VALIDATE a
- * kernel that validates flags (4.15+, the release that added MAP_SYNC)
- * must refuse it with EOPNOTSUPP; an older kernel does not know map type
- * 3 at all and says EINVAL.  Because the bit is always refused, the probe
- * can never create a mapping: it has no side effect.
- */
-#define SM_MAP_INVALID_BIT 0x00800000
 
 /* Everything gathered before the facts are written out. */
 struct sm_gather {
 	const char *path;	/* as the caller gave it */
-	const char *target;	/* "file", "device_dax", "new_file" */
 	char dir[PATH_MAX];	/* the directory probed for a new file */
 	int fd;			/* the file, device or directory */
-	struct stat st;
-	struct sm_fsfacts fs;
-	struct sm_chain chain;
-	int chain_err;
+	bool writable;		/* the trial may ask for PROT_WRITE */
+	struct sm_facts facts;
+	struct sm_trial trial;
+	struct sm_decision answer;
+	struct sm_ndctl_view ndctl;
 	int ndctl_err;
-	int validate;		/* sm_probe_validate_known() */
-	int trial;		/* 0 MAP_SYNC took, else -errno */
+	long long badblocks, badblocks_in_file;
+	char release[128];
 	char trial_note[PATH_MAX + 128];
 };
 
@@ -93,46 +85,6 @@ const struct sm_fact *sm_probe_find(const struct syncmap_probe *p,
 	return NULL;
 }
 
-int sm_validate_errno_meaning(int err)
-{
-	if (err == -EOPNOTSUPP)
-		return 1;
-	if (err == -EINVAL)
-		return 0;
-	return err < 0 ? err : -EPROTO;
-}
-
-/**
- * sm_probe_validate_known() - does the kernel know MAP_SHARED_VALIDATE?
- *
- * The mapping is attempted on a memfd, not anonymously: anonymous
- * mappings never accept map type 3, so they would say EINVAL on every
- * kernel.  /dev/zero serves where memfd_create is missing.
- */
-int sm_probe_validate_known(void)
-{
-	void *addr = NULL;
-	int fd, r;
-
-	/* memfd_create has no wrapper in the sys layer; it has no effect
-	 * beyond the descriptor closed below. */
-	fd = memfd_create("syncmap-probe", MFD_CLOEXEC);
-	if (fd < 0)
-		fd = sm_sys_open("/dev/zero", O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	r = sm_sys_mmap(NULL, (size_t)sm_page_size(), PROT_READ,
-			MAP_SHARED_VALIDATE | MAP_SYNC | SM_MAP_INVALID_BIT, fd, 0,
-			&addr);
-	if (r == 0) {
-		/* Not a kernel we understand: it ignored an unknown bit. */
-		sm_sys_munmap(addr, (size_t)sm_page_size());
-		r = 1;
-	}
-	sm_sys_close(fd);
-	return sm_validate_errno_meaning(r);
-}
-
 /* How a trial ended, for the report: "granted" or the errno's name. */
 static const char *trial_word(int r)
 {
@@ -147,26 +99,35 @@ static const char *trial_word(int r)
 	return strerror(-r);
 }
 
-/* Map len bytes with MAP_SYNC and unmap at once; no page is touched. */
-static int trial_map(int fd, size_t len, bool writable)
+/* Map len bytes as asked and unmap at once; no page is touched. */
+static int trial_map(int fd, size_t len, int prot, int flags)
 {
-	int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
 	void *addr;
-	int r;
+	int r = sm_sys_mmap(NULL, len, prot, flags, fd, 0, &addr);
 
-	r = sm_sys_mmap(NULL, len, prot, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0, &addr);
 	if (r == 0)
 		sm_sys_munmap(addr, len);
 	return r;
 }
 
-static size_t trial_length(struct sm_gather *g)
+/* The kernel's answers, as map.c asks them: MAP_SYNC, then after an
+ * EINVAL a plain mapping; and, for the report, MAP_SHARED_VALIDATE. */
+static void ask(struct sm_trial *t, int fd, size_t len, bool writable)
 {
-	uint64_t size, align;
+	int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
 
-	if (!strcmp(g->target, "device_dax") &&
-	    sm_devdax_geometry(&g->st, &size, &align) == 0 && align)
-		return (size_t)align;
+	t->len = len;
+	t->plain = SM_NOT_TRIED;
+	t->sync = trial_map(fd, len, prot, MAP_SHARED_VALIDATE | MAP_SYNC);
+	if (t->sync == -EINVAL)
+		t->plain = trial_map(fd, len, prot, MAP_SHARED);
+	t->validate = sm_validate_known();
+}
+
+static size_t trial_length(const struct sm_gather *g)
+{
+	if (g->facts.target == SM_TARGET_DEVDAX && g->facts.devdax_align > 0)
+		return (size_t)g->facts.devdax_align;
 	return (size_t)sm_page_size();
 }
 
@@ -176,29 +137,31 @@ static void trial_new_file(struct sm_gather *g)
 	int fd = sm_sys_openat(g->fd, ".", O_TMPFILE | O_RDWR, 0600);
 
 	if (fd < 0) {
-		g->trial = fd;
+		g->trial.sync = fd;
+		g->trial.plain = g->trial.validate = SM_NOT_TRIED;
+		g->trial.len = 0;
 		snprintf(g->trial_note, sizeof(g->trial_note),
 			 "no unnamed temporary file could be created in %s (%s)",
 			 g->dir, strerror(-fd));
 		return;
 	}
-	g->trial = trial_map(fd, (size_t)sm_page_size(), true);
+	ask(&g->trial, fd, (size_t)sm_page_size(), true);
 	snprintf(g->trial_note, sizeof(g->trial_note),
 		 "MAP_SYNC mapping of a new unnamed file in %s %s", g->dir,
-		 trial_word(g->trial));
+		 trial_word(g->trial.sync));
 	sm_sys_close(fd);
 }
 
-static void run_trial(struct sm_gather *g, bool writable)
+static void run_trial(struct sm_gather *g)
 {
-	if (!strcmp(g->target, "new_file")) {
+	if (g->facts.target == SM_TARGET_NEW_FILE) {
 		trial_new_file(g);
 		return;
 	}
-	g->trial = trial_map(g->fd, trial_length(g), writable);
+	ask(&g->trial, g->fd, trial_length(g), g->writable);
 	snprintf(g->trial_note, sizeof(g->trial_note), "MAP_SYNC mapping %s%s",
-		 trial_word(g->trial),
-		 writable ? "" : " (read-only trial: the file is not writable)");
+		 trial_word(g->trial.sync),
+		 g->writable ? "" : " (read-only trial: the file is not writable)");
 }
 
 static int open_new_file_dir(const char *path, struct sm_gather *g)
@@ -227,50 +190,48 @@ static int open_new_file_dir(const char *path, struct sm_gather *g)
 			       "%s does not exist, and its directory %s cannot be examined: %s",
 			       path, g->dir, strerror(-r));
 	g->fd = r;
-	g->target = "new_file";
-	return sm_sys_fstat(g->fd, &g->st);
+	return 0;
 }
 
-static int check_type(const char *path, struct sm_gather *g)
+static int check_type(const char *path, const struct stat *st)
 {
 	uint64_t size, align;
 
-	if (S_ISDIR(g->st.st_mode))
+	if (S_ISDIR(st->st_mode))
 		return sm_fail(-EISDIR, SYNCMAP_CAUSE_ERROR,
 			       "%s is a directory; probe a file in it instead (it need not "
 			       "exist yet: %s/NEWFILE tells what a new file there would get)",
 			       path, path);
-	if (S_ISCHR(g->st.st_mode)) {
-		if (sm_devdax_geometry(&g->st, &size, &align) < 0)
+	if (S_ISCHR(st->st_mode)) {
+		if (sm_devdax_geometry(st->st_rdev, &size, &align) < 0)
 			return sm_fail(-ENODEV, SYNCMAP_CAUSE_DEVICE_NOT_DAX,
 				       "%s is a character device but not a device DAX", path);
-		g->target = "device_dax";
 		return 0;
 	}
-	if (!S_ISREG(g->st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "%s is neither a regular file nor a device DAX", path);
-	g->target = "file";
 	return 0;
 }
 
-/* Open what the path names; *writable says whether O_RDWR worked. */
-static int open_target(const char *path, struct sm_gather *g, bool *writable)
+/* Open what the path names; g->writable says whether O_RDWR worked. */
+static int open_target(const char *path, struct sm_gather *g)
 {
-	int r = sm_sys_stat(path, &g->st);
+	struct stat st;
+	int r = sm_sys_stat(path, &st);
 
-	*writable = true;
+	g->writable = true;
 	if (r == -ENOENT)
 		return open_new_file_dir(path, g);
 	if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR, "cannot examine %s: %s", path,
 			       strerror(-r));
-	r = check_type(path, g);
+	r = check_type(path, &st);
 	if (r < 0)
 		return r;
 	r = sm_sys_open(path, O_RDWR, 0);
 	if (r == -EACCES || r == -EROFS || r == -EPERM || r == -ETXTBSY) {
-		*writable = false;
+		g->writable = false;
 		r = sm_sys_open(path, O_RDONLY, 0);
 	}
 	if (r < 0)
@@ -280,72 +241,25 @@ static int open_target(const char *path, struct sm_gather *g, bool *writable)
 	return 0;
 }
 
-static void gather(struct sm_gather *g)
+/* What only the report needs. */
+static void gather_extras(struct sm_gather *g)
 {
-	g->validate = sm_probe_validate_known();
-	sm_fsfacts_of_fd(g->fd, &g->fs);
-	g->chain_err = sm_chain_from_stat(&g->st, &g->chain);
-	g->ndctl_err = g->chain_err == 0 ? sm_ndctl_describe(&g->chain) : -ENODEV;
-	if (g->chain_err == 0)
-		sm_chain_badblocks(strcmp(g->target, "file") ? -1 : g->fd, &g->chain);
+	const struct sm_chain *c = &g->facts.chain;
+
+	sm_sys_uname_release(g->release, sizeof(g->release));
+	g->ndctl_err = sm_ndctl_describe(c, &g->ndctl);
+	sm_chain_badblocks(g->facts.target == SM_TARGET_FILE ? g->fd : -1, c,
+			   &g->badblocks, &g->badblocks_in_file);
 }
 
-static void set_answer(struct syncmap_probe *p, enum syncmap_cause c,
-		       const char *advice)
+static void answer_of(struct syncmap_probe *p, const struct sm_decision *d)
 {
-	p->cause = c;
+	p->map_sync = d->sync;
+	p->gran = d->gran;
+	p->insn = d->insn;
+	p->cause = d->cause;
 	snprintf(p->advice, sizeof(p->advice), "%s",
-		 c == SYNCMAP_CAUSE_NONE ? "" :
-		 (advice && *advice) ? advice : sm_cause_default_advice(c));
-}
-
-/* MAP_SYNC took: cache lines, or bytes when the region's domain
- * includes the CPU caches. */
-static void decide_sync(struct syncmap_probe *p, const struct sm_gather *g)
-{
-	p->map_sync = true;
-	if (g->chain.domain == SM_DOMAIN_CPU_CACHE) {
-		p->gran = SYNCMAP_GRAN_BYTE;
-		p->insn = SYNCMAP_INSN_NONE;
-		set_answer(p, SYNCMAP_CAUSE_NONE, NULL);
-		return;
-	}
-	p->insn = sm_cpu_select(sm_cpu(), sm_cpu_disabled());
-	p->gran = p->insn == SYNCMAP_INSN_NONE ? SYNCMAP_GRAN_PAGE :
-		  SYNCMAP_GRAN_CACHE_LINE;
-	set_answer(p, p->insn == SYNCMAP_INSN_NONE ? SYNCMAP_CAUSE_NO_FLUSH_INSN :
-		   SYNCMAP_CAUSE_NONE, NULL);
-}
-
-static void decide(struct syncmap_probe *p, const struct sm_gather *g,
-		   const char *release)
-{
-	char advice[2 * SM_ADVICE_MAX];
-	enum syncmap_cause c;
-
-	if (g->trial == 0) {
-		decide_sync(p, g);
-		return;
-	}
-	p->map_sync = false;
-	p->gran = SYNCMAP_GRAN_PAGE;
-	p->insn = SYNCMAP_INSN_NONE;
-	if (g->trial == -EINVAL && g->validate == 0) {
-		snprintf(advice, sizeof(advice),
-			 "kernel %s predates MAP_SYNC (Linux 4.15): it rejects "
-			 "MAP_SHARED_VALIDATE, so persisting uses msync; run a newer kernel",
-			 release);
-		set_answer(p, SYNCMAP_CAUSE_KERNEL_TOO_OLD, advice);
-		return;
-	}
-	if (g->trial == -EOPNOTSUPP || !strcmp(g->target, "new_file")) {
-		c = sm_classify(&g->fs, &g->chain, advice, sizeof(advice));
-		set_answer(p, c, advice);
-		return;
-	}
-	snprintf(advice, sizeof(advice), "a trial MAP_SYNC mapping of %.300s failed: %.300s",
-		 g->path, g->trial_note);
-	set_answer(p, SYNCMAP_CAUSE_ERROR, advice);
+		 d->cause == SYNCMAP_CAUSE_NONE ? "" : d->advice);
 }
 
 /* Facts whose value may be unknown: JSON null, "unknown" in the API. */
@@ -373,11 +287,16 @@ static void add_string(struct syncmap_probe *p, const char *key, const char *s)
 		sm_probe_add(p, key, SM_FACT_STRING, "%s", s);
 }
 
-static void emit_answer(struct syncmap_probe *p, const char *path,
-			const char *target)
+static const char *target_name(enum sm_target t)
+{
+	return t == SM_TARGET_DEVDAX ? "device_dax" : t == SM_TARGET_NEW_FILE ? "new_file" :
+	       "file";
+}
+
+static void emit_answer(struct syncmap_probe *p, const char *path, enum sm_target target)
 {
 	sm_probe_add(p, "path", SM_FACT_STRING, "%s", path);
-	sm_probe_add(p, "target", SM_FACT_STRING, "%s", target);
+	sm_probe_add(p, "target", SM_FACT_STRING, "%s", target_name(target));
 	add_bool(p, "map_sync", p->map_sync);
 	sm_probe_add(p, "granularity", SM_FACT_STRING, "%s",
 		     syncmap_granularity_name(p->gran));
@@ -391,30 +310,31 @@ static void emit_answer(struct syncmap_probe *p, const char *path,
 	}
 }
 
-static void emit_kernel(struct syncmap_probe *p, const char *release,
-			int validate, const char *trial_note)
+static void emit_kernel(struct syncmap_probe *p, const struct sm_gather *g)
 {
-	add_string(p, "kernel", release);
-	add_bool(p, "map_sync_known", validate < 0 ? -1 : validate);
-	add_string(p, "trial_mmap", trial_note);
+	int v = g->trial.validate;
+
+	add_string(p, "kernel", g->release);
+	add_bool(p, "map_sync_known", v == SM_NOT_TRIED || v < 0 ? -1 : v);
+	add_string(p, "trial_mmap", g->trial_note);
 }
 
-static void emit_fs(struct syncmap_probe *p, const struct sm_fsfacts *fs)
+static void emit_fs(struct syncmap_probe *p, const struct sm_facts *f)
 {
-	const struct sm_mount *m = &fs->mount;
+	const struct sm_mount *m = &f->mount;
+	bool dir = f->target == SM_TARGET_NEW_FILE;
 
-	add_string(p, "fs_type", fs->have_type ? fs->fstype : NULL);
-	add_string(p, "mount_point", fs->have_mount ? m->point : NULL);
-	add_string(p, "mount_source", fs->have_mount ? m->source : NULL);
-	if (!fs->have_mount)
+	add_string(p, "fs_type", f->have_type ? f->fstype : NULL);
+	add_string(p, "mount_point", f->have_mount ? m->point : NULL);
+	add_string(p, "mount_source", f->have_mount ? m->source : NULL);
+	if (!f->have_mount)
 		add_string(p, "mount_dax", NULL);
-	else if (m->dax == SM_DAX_OPT_NONE && sm_fstype_dax_capable(fs->fstype))
+	else if (m->dax == SM_DAX_OPT_NONE && sm_fstype_dax_capable(f->fstype))
 		sm_probe_add(p, "mount_dax", SM_FACT_STRING, "default (inode)");
 	else
 		sm_probe_add(p, "mount_dax", SM_FACT_STRING, "%s", sm_dax_opt_name(m->dax));
-	add_bool(p, "statx_dax", fs->statx_dax);
-	add_bool(p, fs->is_dir ? "directory_dax_flag" : "inode_dax_flag",
-		 fs->xflag_dax);
+	add_bool(p, "statx_dax", f->fd.statx_dax);
+	add_bool(p, dir ? "directory_dax_flag" : "inode_dax_flag", f->fd.xflag_dax);
 }
 
 static const char *device_info(const struct sm_chain *c, int ndctl_err)
@@ -435,43 +355,52 @@ static const char *deep_flush_name(int v)
 	return v > 0 ? "available" : v == 0 ? "not_needed" : "unavailable";
 }
 
-static void emit_nd(struct syncmap_probe *p, const struct sm_chain *c)
+/* The decision's inputs come from sysfs; libndctl fills what sysfs lacks. */
+static void emit_nd(struct syncmap_probe *p, const struct sm_gather *g)
 {
+	const struct sm_chain *c = &g->facts.chain;
+	const struct sm_ndctl_view *v = &g->ndctl;
+	long long align = c->align >= 0 ? c->align : v->align;
+	long long size = c->size >= 0 ? c->size : v->size;
+
+	if (g->facts.target == SM_TARGET_DEVDAX && g->facts.devdax_align > 0)
+		align = g->facts.devdax_align;
 	add_string(p, "bus", c->bus);
-	add_string(p, "bus_provider", c->provider);
-	add_bool(p, "virtio_pmem", c->virtio);
+	add_string(p, "bus_provider", c->provider[0] ? c->provider : v->provider);
+	add_bool(p, "virtio_pmem", c->virtio || v->virtio);
 	add_string(p, "region", c->region);
 	add_string(p, "namespace", c->ns);
 	sm_probe_add(p, "namespace_mode", c->mode ? SM_FACT_STRING : SM_FACT_NULL,
 		     "%s", sm_ns_mode_name(c->mode));
-	add_number(p, "align", c->align);
-	add_number(p, "namespace_size", c->size);
+	add_number(p, "align", align);
+	add_number(p, "namespace_size", size);
 	sm_probe_add(p, "persistence_domain",
 		     c->domain ? SM_FACT_STRING : SM_FACT_NULL, "%s",
 		     sm_domain_name(c->domain));
 	sm_probe_add(p, "deep_flush", SM_FACT_STRING, "%s",
 		     deep_flush_name(c->deep_flush));
-	add_number(p, "badblocks", c->badblocks);
-	add_number(p, "badblocks_in_file", c->badblocks_in_file);
-	add_number(p, "dirty_shutdown", c->dirty_shutdown);
+	add_number(p, "badblocks", g->badblocks);
+	add_number(p, "badblocks_in_file", g->badblocks_in_file);
+	add_number(p, "dirty_shutdown", v->dirty_shutdown);
 }
 
-static void emit_device(struct syncmap_probe *p, const struct sm_chain *c,
-			int ndctl_err)
+static void emit_device(struct syncmap_probe *p, const struct sm_gather *g)
 {
+	const struct sm_chain *c = &g->facts.chain;
+
 	add_bool(p, "nvdimm_bus", c->nvdimm_bus);
 	if (c->device[0])
 		sm_probe_add(p, "device", SM_FACT_STRING, "/dev/%s", c->device);
 	else
 		add_string(p, "device", NULL);
-	sm_probe_add(p, "device_info", SM_FACT_STRING, "%s", device_info(c, ndctl_err));
+	sm_probe_add(p, "device_info", SM_FACT_STRING, "%s", device_info(c, g->ndctl_err));
 	if (c->on_nd)
-		emit_nd(p, c);
+		emit_nd(p, g);
 }
 
-static void emit_cpu(struct syncmap_probe *p)
+static void emit_cpu(struct syncmap_probe *p, const struct sm_facts *f)
 {
-	const struct sm_cpu *c = sm_cpu();
+	const struct sm_cpu *c = &f->cpu;
 	const char *forced = sm_getenv("SYNCMAP_FORCE_GRANULARITY");
 	char key[64];
 
@@ -482,42 +411,38 @@ static void emit_cpu(struct syncmap_probe *p)
 		add_bool(p, key, (c->have & SM_INSN_BIT(c->prefer[i])) != 0);
 	}
 	sm_probe_add(p, "cpu_insn", SM_FACT_STRING, "%s",
-		     syncmap_insn_name(sm_cpu_select(c, sm_cpu_disabled())));
+		     syncmap_insn_name(sm_cpu_select(c, f->cpu_disabled)));
 	if (forced && *forced)
 		sm_probe_add(p, "forced_granularity", SM_FACT_STRING, "%s", forced);
 }
 
-static void emit_all(struct syncmap_probe *p, const struct sm_gather *g,
-		     const char *release)
+static void emit_all(struct syncmap_probe *p, const struct sm_gather *g)
 {
-	emit_answer(p, g->path, g->target);
-	emit_kernel(p, release, g->validate, g->trial_note);
+	emit_answer(p, g->path, g->facts.target);
+	emit_kernel(p, g);
 	/* A device DAX node's own file system (devtmpfs) explains nothing. */
-	if (strcmp(g->target, "device_dax"))
-		emit_fs(p, &g->fs);
-	emit_device(p, &g->chain, g->ndctl_err);
-	emit_cpu(p);
+	if (g->facts.target != SM_TARGET_DEVDAX)
+		emit_fs(p, &g->facts);
+	emit_device(p, g);
+	emit_cpu(p, &g->facts);
 }
 
-static void kernel_release(char *buf, size_t size)
+static int finish(struct syncmap_probe *p, struct sm_gather *g, struct syncmap_probe **out)
 {
-	struct utsname u;
-
-	/* uname has no wrapper in the sys layer and cannot fail usefully. */
-	if (uname(&u) == 0)
-		snprintf(buf, size, "%s", u.release);
-	else
-		buf[0] = '\0';
-}
-
-static int finish(struct syncmap_probe *p, struct syncmap_probe **out)
-{
+	free(g);
 	if (p->oom) {
 		syncmap_probe_free(p);
 		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory building the report");
 	}
 	*out = p;
 	return 0;
+}
+
+static int no_memory(struct sm_gather *g, struct syncmap_probe *p)
+{
+	free(g);
+	free(p);
+	return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory for the probe");
 }
 
 /**
@@ -531,65 +456,86 @@ static int finish(struct syncmap_probe *p, struct syncmap_probe **out)
  */
 SM_EXPORT int syncmap_probe(const char *path, struct syncmap_probe **out)
 {
-	struct sm_gather g = { .path = path, .fd = -1 };
+	struct sm_policy pol = { 0, SM_FORCE_NONE };
 	struct syncmap_probe *p;
-	char release[128];
-	bool writable;
+	struct sm_gather *g;
 	int r;
 
 	if (!path || !*path || !out)
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "syncmap_probe: no path");
 	sm_clear_last();
-	r = open_target(path, &g, &writable);
-	if (r < 0)
-		return r;
+	g = calloc(1, sizeof(*g));
 	p = calloc(1, sizeof(*p));
-	if (!p) {
-		sm_sys_close(g.fd);
-		return -ENOMEM;
+	if (!g || !p)
+		return no_memory(g, p);
+	g->path = path;
+	g->fd = -1;
+	r = open_target(path, g);
+	if (r == 0 && (r = sm_facts_gather(g->fd, &g->facts)) < 0)
+		sm_fail(r, SYNCMAP_CAUSE_ERROR, "cannot examine %s: %s", path, strerror(-r));
+	if (r < 0) {
+		if (g->fd >= 0)
+			sm_sys_close(g->fd);
+		free(g);
+		free(p);
+		return r;
 	}
-	kernel_release(release, sizeof(release));
-	gather(&g);
-	run_trial(&g, writable);
-	decide(p, &g, release);
-	emit_all(p, &g, release);
-	sm_sys_close(g.fd);
-	return finish(p, out);
+	run_trial(g);
+	pol.forced = sm_forced_from_env();
+	sm_decide(&g->facts, &g->trial, &pol, &g->answer);
+	answer_of(p, &g->answer);
+	gather_extras(g);
+	emit_all(p, g);
+	sm_sys_close(g->fd);
+	return finish(p, g, out);
 }
 
 /**
- * syncmap_probe_mapping() - the report of an open mapping
- * @m: the mapping; its answer is the one the mapping actually got
+ * syncmap_probe_mapping() - the report of a mapping the library made
+ * @m: the mapping
  * @out: receives the report
+ *
+ * The answer is the mapping's own (what its open decided); the other facts
+ * are gathered now.
  */
 SM_EXPORT int syncmap_probe_mapping(const struct syncmap *m,
 				    struct syncmap_probe **out)
 {
-	struct sm_gather g = { .target = "file", .fd = -1 };
 	struct syncmap_probe *p;
-	char release[128];
+	struct sm_gather *g;
+	int r;
 
 	if (!m || !out)
 		return -EINVAL;
+	g = calloc(1, sizeof(*g));
 	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	g.fd = m->fd;
-	if (sm_sys_fstat(g.fd, &g.st) == 0 && S_ISCHR(g.st.st_mode))
-		g.target = "device_dax";
-	kernel_release(release, sizeof(release));
-	gather(&g);
-	snprintf(g.trial_note, sizeof(g.trial_note),
+	if (!g || !p)
+		return no_memory(g, p);
+	g->fd = m->fd;
+	r = sm_facts_gather(g->fd, &g->facts);
+	if (r < 0) {
+		free(g);
+		free(p);
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR, "fstat of the mapping's file failed: %s",
+			       strerror(-r));
+	}
+	if (g->facts.target == SM_TARGET_NEW_FILE)
+		g->facts.target = SM_TARGET_FILE;
+	g->trial.validate = SM_NOT_TRIED;
+	snprintf(g->trial_note, sizeof(g->trial_note),
 		 "not run: this is the mapping the library made");
-	g.path = g.fs.path[0] ? g.fs.path : "(mapping)";
+	g->path = g->facts.fd.path[0] ? g->facts.fd.path : "(mapping)";
 	p->map_sync = m->sync;
 	p->gran = m->gran;
 	p->insn = m->insn;
-	set_answer(p, m->cause, m->advice);
-	emit_all(p, &g, release);
+	p->cause = m->cause;
+	snprintf(p->advice, sizeof(p->advice), "%s", m->cause == SYNCMAP_CAUSE_NONE ? "" :
+		 m->advice);
+	gather_extras(g);
+	emit_all(p, g);
 	add_number(p, "mapping_offset", (long long)m->offset);
 	add_number(p, "mapping_length", (long long)m->len);
-	return finish(p, out);
+	return finish(p, g, out);
 }
 
 SM_EXPORT void syncmap_probe_free(struct syncmap_probe *p)

@@ -12,9 +12,9 @@
  * SIGBUS is passed on to the handler that was installed before ours, or
  * gets the default action, exactly as if we were not there.
  *
- * Signal dispositions are process state, not I/O, so sigaction and
- * pthread_sigmask are called here directly rather than through sys.c:
- * the handler must not depend on a layer that tests intercept.
+ * The signal calls go through sys.c like every kernel call; its signal
+ * wrappers are plain, async-signal-safe and stateless, so the handler can
+ * use them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -67,9 +67,9 @@ static void chain(int sig, siginfo_t *info, void *uctx)
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		sigemptyset(&dfl.sa_mask);
-		sigaction(sig, &dfl, NULL);
+		sm_sys_sigaction(sig, &dfl, NULL);
 		if (info->si_code <= 0)
-			raise(sig);
+			sm_sys_raise(sig);
 		return;
 	}
 	if (p->sa_handler == SIG_IGN)
@@ -77,14 +77,14 @@ static void chain(int sig, siginfo_t *info, void *uctx)
 	set = p->sa_mask;
 	if (!(p->sa_flags & SA_NODEFER))
 		sigaddset(&set, sig);
-	pthread_sigmask(SIG_BLOCK, &set, &saved);
+	sm_sys_sigmask(SIG_BLOCK, &set, &saved);
 	if (p->sa_flags & SA_RESETHAND)
 		prev_reset = 1;
 	if (p->sa_flags & SA_SIGINFO)
 		p->sa_sigaction(sig, info, uctx);
 	else
 		p->sa_handler(sig);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	sm_sys_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 static void on_sigbus(int sig, siginfo_t *info, void *uctx)
@@ -127,16 +127,16 @@ static bool is_ours(const struct sigaction *sa)
 int sm_safe_install(void)
 {
 	struct sigaction now, ours;
-	int slot, r = 0;
+	int slot, r;
 
-	if (sigaction(SIGBUS, NULL, &now) < 0)
-		return -errno;
+	r = sm_sys_sigaction(SIGBUS, NULL, &now);
+	if (r < 0)
+		return r;
 	if (is_ours(&now))
 		return 0;
 	pthread_mutex_lock(&install_lock);
-	if (sigaction(SIGBUS, NULL, &now) < 0) {
-		r = -errno;
-	} else if (!is_ours(&now)) {
+	r = sm_sys_sigaction(SIGBUS, NULL, &now);
+	if (r == 0 && !is_ours(&now)) {
 		memset(&ours, 0, sizeof(ours));
 		ours.sa_sigaction = on_sigbus;
 		/* SA_NODEFER: a window's siglongjmp then leaves the signal
@@ -152,8 +152,7 @@ int sm_safe_install(void)
 		prev_reset = 0;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		prev_slot = slot;
-		if (sigaction(SIGBUS, &ours, NULL) < 0)
-			r = -errno;
+		r = sm_sys_sigaction(SIGBUS, &ours, NULL);
 	}
 	pthread_mutex_unlock(&install_lock);
 	return r;

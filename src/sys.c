@@ -2,15 +2,24 @@
 /*
  * The syscall layer: the one place where the library calls the kernel and
  * where a failure becomes a negative errno.  Tests intercept the libc
- * calls made here with -Wl,--wrap.
+ * calls made here with -Wl,--wrap, so every kernel call the library makes
+ * can be failed on purpose.  (libndctl and libdaxctl make their own.)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include <pthread.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -192,19 +201,27 @@ int sm_sys_sync_file_range(int fd, uint64_t off, uint64_t len, unsigned flags)
 
 int sm_sys_read_text(const char *path, char *buf, size_t size)
 {
-	ssize_t n;
+	size_t n = 0;
+	ssize_t k;
 	int fd, err = 0;
 
-	if (size == 0)
+	if (size == 0 || size > INT32_MAX)
 		return -EINVAL;
 	fd = sm_sys_open(path, O_RDONLY, 0);
 	if (fd < 0)
 		return fd;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		err = neg_errno();
+	/* Until end of file or a full buffer: /proc files may come in
+	 * pieces. */
+	while (n < size - 1) {
+		k = read(fd, buf + n, size - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			err = neg_errno();
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
 	sm_sys_close(fd);
 	if (err)
 		return err;
@@ -234,20 +251,132 @@ int sm_sys_write_text(const char *path, const char *text)
 	return err;
 }
 
-int sm_sys_statx_dax(int fd)
+int sm_sys_statx(int fd, unsigned mask, struct sm_statx *out)
 {
-#ifdef STATX_ATTR_DAX
+#if HAVE_STATX
 	struct statx stx;
 
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
+	memset(out, 0, sizeof(*out));
+	if (statx(fd, "", AT_EMPTY_PATH, mask, &stx) < 0)
 		return neg_errno();
-	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX))
-		return -EOPNOTSUPP;
-	return (stx.stx_attributes & STATX_ATTR_DAX) ? 1 : 0;
+	out->mask = stx.stx_mask;
+	out->attributes = stx.stx_attributes;
+	out->attributes_mask = stx.stx_attributes_mask;
+	out->mnt_id = (mask & SM_STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+	return 0;
 #else
 	(void)fd;
-	return -EOPNOTSUPP;
+	(void)mask;
+	memset(out, 0, sizeof(*out));
+	return -ENOSYS;
 #endif
+}
+
+int sm_sys_statx_dax(int fd)
+{
+	struct sm_statx stx;
+	int r = sm_sys_statx(fd, STATX_BASIC_STATS, &stx);
+
+	if (r < 0)
+		return r;
+	if (!(stx.attributes_mask & SM_STATX_ATTR_DAX))
+		return -EOPNOTSUPP;
+	return (stx.attributes & SM_STATX_ATTR_DAX) ? 1 : 0;
+}
+
+int sm_sys_ioctl(int fd, unsigned long request, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, request, arg);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : r;
+}
+
+int sm_sys_readlink(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (size == 0)
+		return -EINVAL;
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return neg_errno();
+	buf[n] = '\0';
+	return (size_t)n == size - 1 ? -ENAMETOOLONG : (int)n;
+}
+
+int sm_sys_realpath(const char *path, char **out)
+{
+	/* realpath() itself makes the lstat and readlink calls. */
+	*out = realpath(path, NULL);
+	return *out ? 0 : neg_errno();
+}
+
+int sm_sys_list_dir(const char *path, int (*fn)(void *arg, const char *name), void *arg)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int r = 0;
+
+	if (!d)
+		return neg_errno();
+	for (;;) {
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			if (errno)
+				r = neg_errno();
+			break;
+		}
+		if (e->d_name[0] == '.')
+			continue;
+		r = fn(arg, e->d_name);
+		if (r)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+int sm_sys_memfd(const char *name)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int sm_sys_uname_release(char *buf, size_t size)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0) {
+		if (size)
+			buf[0] = '\0';
+		return neg_errno();
+	}
+	snprintf(buf, size, "%s", u.release);
+	return 0;
+}
+
+/*
+ * Signal dispositions.  These run inside the SIGBUS handler too (safe.c),
+ * so they stay plain calls, async-signal-safe, with no retry and no state.
+ */
+int sm_sys_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+	return sigaction(sig, sa, old) < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	return -pthread_sigmask(how, set, old);
+}
+
+int sm_sys_raise(int sig)
+{
+	return raise(sig) ? neg_errno() : 0;
 }
 
 long sm_page_size(void)

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "inject.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -28,6 +31,9 @@ static const char *const names[FI_N_] = {
 	[FI_MUNMAP] = "munmap", [FI_MSYNC] = "msync", [FI_MADVISE] = "madvise",
 	[FI_FDATASYNC] = "fdatasync", [FI_SYNC_FILE_RANGE] = "sync_file_range",
 	[FI_READ] = "read", [FI_WRITE] = "write", [FI_UNLINK] = "unlink",
+	[FI_IOCTL] = "ioctl", [FI_READLINK] = "readlink", [FI_REALPATH] = "realpath",
+	[FI_OPENDIR] = "opendir", [FI_MEMFD] = "memfd_create", [FI_UNAME] = "uname",
+	[FI_SIGACTION] = "sigaction",
 };
 
 /*
@@ -58,6 +64,15 @@ static const int errnos[FI_N_][FI_MAX_ERRNOS] = {
 	[FI_READ] = { EIO, EINTR, EAGAIN, FI_SHORT },
 	[FI_WRITE] = { EIO, EINTR, ENOSPC, EACCES, FI_SHORT },
 	[FI_UNLINK] = { EIO, EACCES },
+	/* FS_IOC_FSGETXATTR where the file system has no such flags, FIEMAP
+	 * on one that cannot map extents. */
+	[FI_IOCTL] = { ENOTTY, EOPNOTSUPP, EIO },
+	[FI_READLINK] = { ENOENT, EACCES, EIO },
+	[FI_REALPATH] = { ENOENT, EACCES, ENOMEM, ELOOP },
+	[FI_OPENDIR] = { ENOENT, EACCES, EMFILE, ENOMEM },
+	[FI_MEMFD] = { EMFILE, ENOMEM, ENOSYS },
+	[FI_UNAME] = { EFAULT },
+	[FI_SIGACTION] = { EINVAL },
 };
 
 const char *fi_name(enum fi_fn f)
@@ -245,6 +260,45 @@ WRAP(int, fdatasync, FI_FDATASYNC, (int fd), (fd))
 WRAP(int, sync_file_range, FI_SYNC_FILE_RANGE,
      (int fd, off_t off, off_t n, unsigned fl), (fd, off, n, fl))
 WRAP(int, unlink, FI_UNLINK, (const char *p), (p))
+WRAP(ssize_t, readlink, FI_READLINK, (const char *p, char *b, size_t n), (p, b, n))
+WRAP(int, memfd_create, FI_MEMFD, (const char *n, unsigned fl), (n, fl))
+WRAP(int, uname, FI_UNAME, (struct utsname *u), (u))
+WRAP(int, sigaction, FI_SIGACTION,
+     (int sig, const struct sigaction *sa, struct sigaction *old), (sig, sa, old))
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (hit(FI_IOCTL))
+		return -1;
+	return __real_ioctl(fd, req, arg);
+}
+
+/* Calls that fail by returning NULL. */
+char *__real_realpath(const char *p, char *out);
+char *__wrap_realpath(const char *p, char *out);
+char *__wrap_realpath(const char *p, char *out)
+{
+	if (hit(FI_REALPATH))
+		return NULL;
+	return __real_realpath(p, out);
+}
+
+DIR *__real_opendir(const char *p);
+DIR *__wrap_opendir(const char *p);
+DIR *__wrap_opendir(const char *p)
+{
+	if (hit(FI_OPENDIR))
+		return NULL;
+	return __real_opendir(p);
+}
 
 /* Writes and reads can also come up short. */
 #define WRAP_IO(name, id, params, args, cnt, shortargs)		\

@@ -41,6 +41,7 @@ struct ctx {
 	const char *path;
 	struct syncmap *m;
 	struct syncmap_batch *b;
+	struct syncmap_probe *p;
 	int fd;			/* the test's own descriptor for open_fd */
 	/* The mapping before the operation, to compare after it. */
 	void *addr;
@@ -237,7 +238,7 @@ static void check_grown(struct ctx *c, int r, size_t len)
 
 static int run_grow(struct ctx *c)
 {
-	return syncmap_open(c->path, 0, 0, FILE_LEN, &c->m);
+	return syncmap_open(c->path, SYNCMAP_SPARSE, 0, FILE_LEN, &c->m);
 }
 
 static void check_grow(struct ctx *c, int r)
@@ -429,6 +430,53 @@ static void check_closed(struct ctx *c, int r)
 	check_file(c->path, page3, 1);
 }
 
+/* ---- The probe: every fact it gathers can fail to be read. */
+
+static int run_probe(struct ctx *c)
+{
+	return syncmap_probe(c->path, &c->p);
+}
+
+static void check_probe(struct ctx *c, int r)
+{
+	if (r == 0) {
+		CHECK(c->p != NULL, "no report");
+		CHECK(syncmap_probe_format(c->p, 0, NULL, 0) > 0, "an empty report");
+	} else {
+		CHECK(c->p == NULL, "out was set on failure");
+	}
+	syncmap_probe_free(c->p);
+	c->p = NULL;
+}
+
+static void check_probe_full(struct ctx *c, int r)
+{
+	check_probe(c, r);
+	check_file(c->path, NULL, 0);
+}
+
+static void check_probe_absent(struct ctx *c, int r)
+{
+	check_probe(c, r);
+	CHECK(ft_file_size(c->path) == -1, "probing a new path created it");
+}
+
+static int run_probe_mapping(struct ctx *c)
+{
+	return syncmap_probe_mapping(c->m, &c->p);
+}
+
+static void check_probe_mapping(struct ctx *c, int r)
+{
+	check_probe(c, r);
+	check_mapping_then_file(c, page3, 1);
+}
+
+static int run_deep_flush(struct ctx *c)
+{
+	return syncmap_deep_flush(c->m, (uint8_t *)c->addr + 3 * page, (size_t)page);
+}
+
 static const struct op ops[] = {
 	{ "open-create", setup_absent, run_create, check_create },
 	{ "open-create-link", setup_dangling, run_create_dangling, check_create_dangling },
@@ -445,6 +493,10 @@ static const struct op ops[] = {
 	{ "write-safe", setup_mapped, run_write_safe, check_page3 },
 	{ "batch-commit", setup_batch, run_batch, check_batch },
 	{ "close", setup_persisted, run_close, check_closed },
+	{ "probe", setup_full, run_probe, check_probe_full },
+	{ "probe-new", setup_absent, run_probe, check_probe_absent },
+	{ "probe-mapping", setup_mapped, run_probe_mapping, check_probe_mapping },
+	{ "deep-flush", setup_mapped, run_deep_flush, check_page3 },
 };
 
 /* ---- The driver. */

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "probe.h"
+#include "facts.h"
 
 static char dir[256];
 
@@ -103,26 +103,35 @@ static void test_new_path(void **state)
 	syncmap_probe_free(p);
 }
 
+/* The facts of a file on this machine, and the deep flush an open keeps
+ * from them. */
 static void test_region_lookups(void **state)
 {
-	struct sm_chain c;
-	bool deep = true;
-	int fd, chain, dom;
+	struct sm_facts *f = malloc(sizeof(*f));
+	struct syncmap *m = NULL;
+	int fd;
 
 	(void)state;
+	assert_non_null(f);
 	fd = open(path_in("region"), O_RDWR | O_CREAT, 0600);
 	assert_true(fd >= 0);
-	chain = sm_chain_of_fd(fd, &c);
-	dom = sm_domain_is_cpu_cache(fd, &deep);
-	if (chain == -ENODEV) {
-		assert_int_equal(dom, -ENODEV);
-		assert_false(deep);
-		assert_int_equal(sm_region_deep_flush(fd), -EOPNOTSUPP);
+	assert_int_equal(sm_facts_gather(fd, f), 0);
+	assert_int_equal(f->target, SM_TARGET_FILE);
+	if (f->chain_err == -ENODEV || !f->chain.on_nd) {
+		/* Not persistent memory: no region, so nothing to flush. */
+		assert_false(f->chain.on_nd);
+		assert_int_equal(f->chain.domain, SM_DOMAIN_UNKNOWN);
+		assert_int_equal(f->chain.deep_flush, -1);
 	} else {
-		assert_int_equal(chain, 0);
-		assert_int_equal(dom, c.domain == SM_DOMAIN_CPU_CACHE);
-		assert_int_equal(deep, c.deep_flush == 1);
+		assert_int_equal(f->chain_err, 0);
+		assert_true(f->chain.region[0] != '\0');
 	}
+	assert_int_equal(syncmap_open_fd(fd, 0, 4096, 0, &m), 0);
+	if (!syncmap_is_sync(m))
+		assert_int_equal(m->deep_flush, -1);
+	assert_int_equal(syncmap_deep_flush(m, syncmap_addr(m), 1), 0);
+	syncmap_close(m);
+	free(f);
 	close(fd);
 	unlink(path_in("region"));
 }

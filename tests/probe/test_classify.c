@@ -17,8 +17,7 @@
 #include "probe.h"
 
 struct machine {
-	struct sm_fsfacts fs;
-	struct sm_chain c;
+	struct sm_facts f;
 	char advice[768];
 };
 
@@ -26,29 +25,29 @@ struct machine {
 static void pmem_ext4(struct machine *m, enum sm_dax_opt dax)
 {
 	memset(m, 0, sizeof(*m));
-	m->fs.have_type = true;
-	snprintf(m->fs.fstype, sizeof(m->fs.fstype), "ext4");
-	m->fs.have_mount = true;
-	snprintf(m->fs.mount.fstype, sizeof(m->fs.mount.fstype), "ext4");
-	snprintf(m->fs.mount.source, sizeof(m->fs.mount.source), "/dev/pmem0");
-	snprintf(m->fs.mount.point, sizeof(m->fs.mount.point), "/mnt/pmem");
-	m->fs.mount.dax = dax;
-	m->fs.statx_dax = 0;
-	m->fs.xflag_dax = 0;
-	snprintf(m->fs.path, sizeof(m->fs.path), "/mnt/pmem/data");
-	sm_chain_init(&m->c);
-	m->c.nvdimm_bus = m->c.resolved = m->c.on_nd = true;
-	snprintf(m->c.device, sizeof(m->c.device), "pmem0");
-	snprintf(m->c.bus, sizeof(m->c.bus), "ndbus0");
-	snprintf(m->c.region, sizeof(m->c.region), "region0");
-	snprintf(m->c.ns, sizeof(m->c.ns), "namespace0.0");
-	m->c.mode = SM_NS_FSDAX;
-	m->c.domain = SM_DOMAIN_MEM_CTRL;
+	m->f.have_type = true;
+	snprintf(m->f.fstype, sizeof(m->f.fstype), "ext4");
+	m->f.have_mount = true;
+	snprintf(m->f.mount.fstype, sizeof(m->f.mount.fstype), "ext4");
+	snprintf(m->f.mount.source, sizeof(m->f.mount.source), "/dev/pmem0");
+	snprintf(m->f.mount.point, sizeof(m->f.mount.point), "/mnt/pmem");
+	m->f.mount.dax = dax;
+	m->f.fd.statx_dax = 0;
+	m->f.fd.xflag_dax = 0;
+	snprintf(m->f.fd.path, sizeof(m->f.fd.path), "/mnt/pmem/data");
+	sm_chain_init(&m->f.chain);
+	m->f.chain.nvdimm_bus = m->f.chain.resolved = m->f.chain.on_nd = true;
+	snprintf(m->f.chain.device, sizeof(m->f.chain.device), "pmem0");
+	snprintf(m->f.chain.bus, sizeof(m->f.chain.bus), "ndbus0");
+	snprintf(m->f.chain.region, sizeof(m->f.chain.region), "region0");
+	snprintf(m->f.chain.ns, sizeof(m->f.chain.ns), "namespace0.0");
+	m->f.chain.mode = SM_NS_FSDAX;
+	m->f.chain.domain = SM_DOMAIN_MEM_CTRL;
 }
 
 static enum syncmap_cause run(struct machine *m)
 {
-	return sm_classify(&m->fs, &m->c, m->advice, sizeof(m->advice));
+	return sm_classify(&m->f, m->advice, sizeof(m->advice));
 }
 
 #define assert_says(m, text) assert_non_null(strstr((m)->advice, text))
@@ -93,8 +92,8 @@ static void test_dax_inode_directory(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_INODE);
-	m.fs.is_dir = true;
-	snprintf(m.fs.path, sizeof(m.fs.path), "/mnt/pmem/dir");
+	m.f.target = SM_TARGET_NEW_FILE;
+	snprintf(m.f.fd.path, sizeof(m.f.fd.path), "/mnt/pmem/dir");
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
 	assert_says(&m, "the directory /mnt/pmem/dir lacks the DAX flag");
 	assert_says(&m, "chattr +x' /mnt/pmem/dir");
@@ -107,12 +106,12 @@ static void test_flag_set_not_in_effect(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_INODE);
-	m.fs.xflag_dax = 1;
+	m.f.fd.xflag_dax = 1;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
 	assert_says(&m, "not in effect yet");
 	/* Also with the default (no option) mode. */
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	m.fs.xflag_dax = 1;
+	m.f.fd.xflag_dax = 1;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_INODE_DAX_FLAG_UNSET);
 }
 
@@ -124,7 +123,7 @@ static void test_raw_namespace(void **state)
 	/* Raw comes first even though the mount lacks dax: remounting
 	 * would not help. */
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	m.c.mode = SM_NS_RAW;
+	m.f.chain.mode = SM_NS_RAW;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_NAMESPACE_RAW);
 	assert_says(&m, "namespace0.0 (behind /dev/pmem0, mounted at /mnt/pmem) is in raw mode");
 	assert_says(&m, "ndctl create-namespace -f -e namespace0.0 -m fsdax");
@@ -136,8 +135,8 @@ static void test_sector_namespace(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_ALWAYS);
-	m.c.mode = SM_NS_SECTOR;
-	snprintf(m.c.device, sizeof(m.c.device), "pmem0s");
+	m.f.chain.mode = SM_NS_SECTOR;
+	snprintf(m.f.chain.device, sizeof(m.f.chain.device), "pmem0s");
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_DEVICE_NOT_DAX);
 	assert_says(&m, "sector mode");
 	assert_says(&m, "/dev/pmem0s");
@@ -149,8 +148,8 @@ static void test_virtio_pmem(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_ALWAYS);
-	m.c.virtio = true;
-	m.c.domain = SM_DOMAIN_NONE;
+	m.f.chain.virtio = true;
+	m.f.chain.domain = SM_DOMAIN_NONE;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_SYNCHRONOUS);
 	assert_says(&m, "virtio-pmem");
 	assert_says(&m, "not synchronous");
@@ -162,8 +161,8 @@ static void test_not_pmem_with_bus(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	m.c.on_nd = false;
-	snprintf(m.c.device, sizeof(m.c.device), "sda1");
+	m.f.chain.on_nd = false;
+	snprintf(m.f.chain.device, sizeof(m.f.chain.device), "sda1");
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_DEVICE_NOT_DAX);
 	assert_says(&m, "ext4 on /dev/sda1 (mounted at /mnt/pmem) is not on persistent memory");
 }
@@ -174,13 +173,13 @@ static void test_no_nvdimm_bus(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	m.c.on_nd = m.c.nvdimm_bus = false;
-	snprintf(m.c.device, sizeof(m.c.device), "vda");
+	m.f.chain.on_nd = m.f.chain.nvdimm_bus = false;
+	snprintf(m.f.chain.device, sizeof(m.f.chain.device), "vda");
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_NO_NVDIMM_BUS);
 	assert_says(&m, "no NVDIMM bus");
 	assert_says(&m, "/dev/vda");
 	/* Also when sysfs could not name the device. */
-	m.c.resolved = false;
+	m.f.chain.resolved = false;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_NO_NVDIMM_BUS);
 }
 
@@ -190,14 +189,14 @@ static void test_not_capable_fs(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	snprintf(m.fs.fstype, sizeof(m.fs.fstype), "tmpfs");
-	snprintf(m.fs.mount.point, sizeof(m.fs.mount.point), "/dev/shm");
-	m.c.resolved = m.c.on_nd = false;
+	snprintf(m.f.fstype, sizeof(m.f.fstype), "tmpfs");
+	snprintf(m.f.mount.point, sizeof(m.f.mount.point), "/dev/shm");
+	m.f.chain.resolved = m.f.chain.on_nd = false;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE);
 	assert_says(&m, "tmpfs");
 	assert_says(&m, "/dev/shm");
 	assert_says(&m, "ext4 or xfs");
-	m.c.nvdimm_bus = false;
+	m.f.chain.nvdimm_bus = false;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE);
 	assert_says(&m, "no NVDIMM bus");
 }
@@ -220,7 +219,7 @@ static void test_no_fs_type(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	m.fs.have_type = false;
+	m.f.have_type = false;
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_DAX);
 }
 
@@ -230,8 +229,8 @@ static void test_devdax(void **state)
 
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
-	m.c.devdax = true;
-	snprintf(m.c.device, sizeof(m.c.device), "dax0.0");
+	m.f.chain.devdax = true;
+	snprintf(m.f.chain.device, sizeof(m.f.chain.device), "dax0.0");
 	assert_int_equal(run(&m), SYNCMAP_CAUSE_NOT_DAX);
 	assert_says(&m, "/dev/dax0.0");
 }
@@ -245,11 +244,11 @@ static void test_short_buffer(void **state)
 	(void)state;
 	pmem_ext4(&m, SM_DAX_OPT_NONE);
 	memset(small, 'x', sizeof(small));
-	assert_int_equal(sm_classify(&m.fs, &m.c, small, 8),
+	assert_int_equal(sm_classify(&m.f, small, 8),
 			 SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
 	assert_int_equal(strlen(small), 7);
 	assert_int_equal(small[8], 'x');
-	assert_int_equal(sm_classify(&m.fs, &m.c, small, 0),
+	assert_int_equal(sm_classify(&m.f, small, 0),
 			 SYNCMAP_CAUSE_FS_NOT_DAX_MOUNTED);
 }
 

@@ -178,7 +178,7 @@ static void test_validate_meaning(void **state)
 	assert_int_equal(sm_validate_errno_meaning(-EACCES), -EACCES);
 	assert_int_equal(sm_validate_errno_meaning(0), -EPROTO);
 	/* This kernel is newer than 4.15. */
-	assert_int_equal(sm_probe_validate_known(), 1);
+	assert_int_equal(sm_validate_known(), 1);
 }
 
 int main(void)

@@ -333,20 +333,23 @@ static void chain(struct sm_chain *c, const char *region, const char *ns,
 
 static void test_fsdax(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	chain(&c, "region0", "namespace0.0", "pmem0");
-	assert_int_equal(sm_ndctl_describe(&c), 0);
-	assert_int_equal(c.mode, SM_NS_FSDAX);
-	assert_int_equal(c.align, 2 * MiB);
-	assert_int_equal(c.size, 510 * MiB);
-	assert_int_equal(c.domain, SM_DOMAIN_MEM_CTRL);
-	assert_string_equal(c.provider, "ACPI.NFIT");
-	assert_string_equal(c.info_source, "libndctl");
-	assert_false(c.virtio);
+	assert_int_equal(sm_ndctl_describe(&c, &v), 0);
+	assert_int_equal(v.mode, SM_NS_FSDAX);
+	assert_int_equal(v.align, 2 * MiB);
+	assert_int_equal(v.size, 510 * MiB);
+	assert_int_equal(v.domain, SM_DOMAIN_MEM_CTRL);
+	assert_string_equal(v.provider, "ACPI.NFIT");
+	assert_false(v.virtio);
 	/* DIMMs that do not report are left out of the sum. */
-	assert_int_equal(c.dirty_shutdown, 7);
+	assert_int_equal(v.dirty_shutdown, 7);
+	/* The chain the decision reads is left as sysfs made it. */
+	assert_int_equal(c.mode, SM_NS_UNKNOWN);
+	assert_int_equal(c.domain, SM_DOMAIN_UNKNOWN);
 	assert_int_equal(topo.news, 1);
 	assert_int_equal(topo.unrefs, 1);
 }
@@ -354,83 +357,87 @@ static void test_fsdax(void **state)
 /* The namespace is looked up in its own region, not the first one. */
 static void test_raw_second_namespace(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	chain(&c, "region0", "namespace0.1", "pmem1");
-	assert_int_equal(sm_ndctl_describe(&c), 0);
-	assert_int_equal(c.mode, SM_NS_RAW);
-	assert_int_equal(c.align, -1);
-	assert_int_equal(c.size, 512 * MiB);
+	assert_int_equal(sm_ndctl_describe(&c, &v), 0);
+	assert_int_equal(v.mode, SM_NS_RAW);
+	assert_int_equal(v.align, -1);
+	assert_int_equal(v.size, 512 * MiB);
 }
 
 static void test_devdax(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	chain(&c, "region1", "namespace1.0", "dax1.0");
 	c.devdax = true;
-	assert_int_equal(sm_ndctl_describe(&c), 0);
-	assert_int_equal(c.mode, SM_NS_DEVDAX);
-	assert_int_equal(c.domain, SM_DOMAIN_CPU_CACHE);
+	assert_int_equal(sm_ndctl_describe(&c, &v), 0);
+	assert_int_equal(v.mode, SM_NS_DEVDAX);
+	assert_int_equal(v.domain, SM_DOMAIN_CPU_CACHE);
 	/* The device's own alignment and size win over the namespace's. */
-	assert_int_equal(c.align, 1024 * MiB);
-	assert_int_equal(c.size, 1008 * MiB);
-	assert_int_equal(c.dirty_shutdown, -1);
+	assert_int_equal(v.align, 1024 * MiB);
+	assert_int_equal(v.size, 1008 * MiB);
+	assert_int_equal(v.dirty_shutdown, -1);
 }
 
-/* An unknown domain from libndctl keeps what sysfs read. */
-static void test_unknown_domain_kept(void **state)
+static void test_unknown_domain(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	topo.regions[0].domain = PERSISTENCE_UNKNOWN;
 	chain(&c, "region0", "namespace0.0", "pmem0");
-	c.domain = SM_DOMAIN_CPU_CACHE;
-	assert_int_equal(sm_ndctl_describe(&c), 0);
-	assert_int_equal(c.domain, SM_DOMAIN_CPU_CACHE);
+	assert_int_equal(sm_ndctl_describe(&c, &v), 0);
+	assert_int_equal(v.domain, SM_DOMAIN_UNKNOWN);
 }
 
 static void test_virtio(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	topo.provider = "virtio_pmem";
 	topo.regions[0].domain = PERSISTENCE_NONE;
 	chain(&c, "region0", "namespace0.0", "pmem0");
-	assert_int_equal(sm_ndctl_describe(&c), 0);
-	assert_true(c.virtio);
-	assert_int_equal(c.domain, SM_DOMAIN_NONE);
+	assert_int_equal(sm_ndctl_describe(&c, &v), 0);
+	assert_true(v.virtio);
+	assert_int_equal(v.domain, SM_DOMAIN_NONE);
 }
 
 static void test_not_found(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	chain(&c, "region7", "namespace7.0", "pmem7");
-	assert_int_equal(sm_ndctl_describe(&c), -ENODEV);
-	assert_int_equal(c.mode, SM_NS_UNKNOWN);
-	assert_string_equal(c.info_source, "");
+	assert_int_equal(sm_ndctl_describe(&c, &v), -ENODEV);
+	assert_int_equal(v.mode, SM_NS_UNKNOWN);
+	assert_int_equal(v.dirty_shutdown, -1);
 	chain(&c, "region0", "namespace0.9", "pmem9");
-	assert_int_equal(sm_ndctl_describe(&c), -ENODEV);
+	assert_int_equal(sm_ndctl_describe(&c, &v), -ENODEV);
 	assert_int_equal(topo.news, topo.unrefs);
 }
 
 static void test_not_on_bus_or_no_context(void **state)
 {
+	struct sm_ndctl_view v;
 	struct sm_chain c;
 
 	(void)state;
 	sm_chain_init(&c);
-	assert_int_equal(sm_ndctl_describe(&c), -ENODEV);
+	assert_int_equal(sm_ndctl_describe(&c, &v), -ENODEV);
 	assert_int_equal(topo.news, 0);
 	topo.new_err = -ENOMEM;
 	chain(&c, "region0", "namespace0.0", "pmem0");
-	assert_int_equal(sm_ndctl_describe(&c), -ENOMEM);
+	assert_int_equal(sm_ndctl_describe(&c, &v), -ENOMEM);
 	assert_int_equal(topo.unrefs, 0);
 }
 
@@ -440,7 +447,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fsdax, setup),
 		cmocka_unit_test_setup(test_raw_second_namespace, setup),
 		cmocka_unit_test_setup(test_devdax, setup),
-		cmocka_unit_test_setup(test_unknown_domain_kept, setup),
+		cmocka_unit_test_setup(test_unknown_domain, setup),
 		cmocka_unit_test_setup(test_virtio, setup),
 		cmocka_unit_test_setup(test_not_found, setup),
 		cmocka_unit_test_setup(test_not_on_bus_or_no_context, setup),

@@ -22,6 +22,8 @@
 #define MAP_SYNC 0x80000
 #endif
 #define MOCK_MAP_TYPE 0x0f
+/* The flag bit map.c asks the kernel about (no kernel defines it). */
+#define MOCK_UNKNOWN_BIT 0x00800000
 
 struct mock_state mock;
 
@@ -87,6 +89,8 @@ static int mmap_answer(int *flags, int fd)
 		mock.sync_without_validate++;
 	if (type == MAP_SHARED_VALIDATE) {
 		mock.mmap_validate++;
+		if (mock.question_errno && (*flags & MOCK_UNKNOWN_BIT))
+			return mock.question_errno;
 		if (mock.validate_errno)
 			return mock.validate_errno;
 		*flags = (*flags & ~(MOCK_MAP_TYPE | MAP_SYNC)) | MAP_SHARED;

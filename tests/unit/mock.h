@@ -24,6 +24,8 @@ struct mock_range {
 struct mock_state {
 	/* Answers.  0 means "do what the real kernel does". */
 	int validate_errno;	/* mmap with MAP_SHARED_VALIDATE fails so */
+	int question_errno;	/* ... but the kernel question (an unknown flag
+				 * bit, map.c) fails so, if set */
 	int shared_errno;	/* mmap with plain MAP_SHARED of a file fails so */
 	int msync_errno;	/* every msync fails so */
 	int msync_eintr;	/* this many msync calls fail with EINTR first */

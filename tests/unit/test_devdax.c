@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "facts.h"
 #include "mock.h"
 
 #define MiB (1u << 20)
@@ -97,7 +97,7 @@ static void test_geometry(void **state)
 	uint64_t size = 0, align = 0;
 
 	(void)state;
-	assert_int_equal(sm_devdax_geometry(&zero_st, &size, &align), 0);
+	assert_int_equal(sm_devdax_geometry(zero_st.st_rdev, &size, &align), 0);
 	assert_int_equal(size, 8 * MiB);
 	assert_int_equal(align, 2 * MiB);
 	assert_true(mock.sysfs_redirects >= 2);
@@ -106,21 +106,21 @@ static void test_geometry(void **state)
 	clear_attrs();
 	write_attr("size", "4194304");
 	write_attr("device/align", "0x1000");
-	assert_int_equal(sm_devdax_geometry(&zero_st, &size, &align), 0);
+	assert_int_equal(sm_devdax_geometry(zero_st.st_rdev, &size, &align), 0);
 	assert_int_equal(size, 4 * MiB);
 	assert_int_equal(align, 4096);
 
 	/* Without an alignment or a size it is not a device DAX. */
 	clear_attrs();
 	write_attr("size", "4194304");
-	assert_int_equal(sm_devdax_geometry(&zero_st, &size, &align), -ENODEV);
+	assert_int_equal(sm_devdax_geometry(zero_st.st_rdev, &size, &align), -ENODEV);
 	clear_attrs();
 	write_attr("align", "4096");
-	assert_int_equal(sm_devdax_geometry(&zero_st, &size, &align), -ENODEV);
+	assert_int_equal(sm_devdax_geometry(zero_st.st_rdev, &size, &align), -ENODEV);
 	clear_attrs();
 	write_attr("size", "lots");
 	write_attr("align", "4096");
-	assert_true(sm_devdax_geometry(&zero_st, &size, &align) < 0);
+	assert_true(sm_devdax_geometry(zero_st.st_rdev, &size, &align) < 0);
 }
 
 static void test_map_whole_device(void **state)

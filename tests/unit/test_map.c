@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -19,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "facts.h"
 #include "mock.h"
 
 #define FILE_SIZE (64u * 1024)
@@ -143,11 +144,15 @@ static void test_huge_hint_follows_offset(void **state)
 static enum syncmap_cause diagnosis(const char *path, char *advice, size_t size)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
+	struct sm_facts *f = malloc(sizeof(*f));
 	enum syncmap_cause c;
 
 	assert_true(fd >= 0);
+	assert_non_null(f);
 	advice[0] = '\0';
-	c = sm_diagnose_refusal(fd, advice, size);
+	assert_int_equal(sm_facts_gather(fd, f), 0);
+	c = sm_classify(f, advice, size);
+	free(f);
 	close(fd);
 	return c;
 }
@@ -229,7 +234,9 @@ static void test_einval_old_kernel(void **state)
 	m = open_file("old-kernel", 0, &err);
 	assert_int_equal(err, 0);
 	assert_non_null(m);
-	assert_int_equal(mock.mmap_validate, 1);
+	/* The file's mapping, then the question of whether the kernel
+	 * knows MAP_SHARED_VALIDATE at all (on a memfd). */
+	assert_int_equal(mock.mmap_validate, 2);
 	assert_int_equal(mock.mmap_shared, 1);
 	assert_page_path(m);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_KERNEL_TOO_OLD);
@@ -241,6 +248,30 @@ static void test_einval_old_kernel(void **state)
 
 /* Bad arguments: both mmaps say EINVAL; that is an error, not an old
  * kernel. */
+/* EINVAL from a kernel that does know MAP_SHARED_VALIDATE: not an old
+ * kernel, and the advice must not say it is. */
+static void test_einval_new_kernel(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m;
+	int err;
+
+	(void)state;
+	mock.validate_errno = EINVAL;
+	mock.question_errno = EOPNOTSUPP;
+	m = open_file("einval-new-kernel", 0, &err);
+	assert_int_equal(err, 0);
+	assert_page_path(m);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_NOT_DAX);
+	assert_non_null(strstr(syncmap_advice(m), "EINVAL"));
+	assert_null(strstr(syncmap_advice(m), "4.15"));
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(syncmap_open(ut_make_file("einval-require", FILE_SIZE),
+				      SYNCMAP_REQUIRE_SYNC, 0, 0, &m), -EOPNOTSUPP);
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_NOT_DAX);
+	assert_nothing_left(s);
+}
+
 static void test_einval_both(void **state)
 {
 	struct ut_snap s;
@@ -585,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup(test_eopnotsupp, ut_setup),
 		cmocka_unit_test_setup(test_eopnotsupp_logged, ut_setup),
 		cmocka_unit_test_setup(test_einval_old_kernel, ut_setup),
+		cmocka_unit_test_setup(test_einval_new_kernel, ut_setup),
 		cmocka_unit_test_setup(test_einval_both, ut_setup),
 		cmocka_unit_test_setup(test_eacces, ut_setup),
 		cmocka_unit_test_setup(test_enomem, ut_setup),
