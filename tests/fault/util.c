@@ -68,15 +68,30 @@ int ft_count_fds(void)
 	return n - 3;	/* ".", ".." and the directory's own descriptor */
 }
 
+/*
+ * Under AddressSanitizer the allocator maps and unmaps anonymous memory of
+ * its own as blocks come and go, so only mappings of files are counted
+ * there: every mapping the library keeps is one of a file, and the
+ * anonymous reservation it makes for an address hint is released at once.
+ */
 int ft_count_maps(void)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
-	int n = 0, c;
+	char line[512];
+	unsigned long inode;
+	int n = 0;
 
 	if (!f)
 		abort();
-	while ((c = getc(f)) != EOF)
-		n += c == '\n';
+	while (fgets(line, sizeof(line), f)) {
+#ifdef __SANITIZE_ADDRESS__
+		if (sscanf(line, "%*s %*s %*s %*s %lu", &inode) != 1 || inode == 0)
+			continue;
+#else
+		(void)inode;
+#endif
+		n++;
+	}
 	fclose(f);
 	return n;
 }
