@@ -21,12 +21,27 @@ result() { echo "RESULT $*"; }
 # Guest progress, stamped with the guest's uptime.
 note() { echo "GUEST [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
-# The regions in a stable order (by address), so that each keeps its
-# role across the boots of a power-cut run.
+# The NVDIMM regions in a stable order (by address), so that each keeps
+# its role across the boots of a power-cut run.  A virtio-pmem device
+# (run-guest --virtio-pmem) has a region of its own, on another bus.
 regions() {
 	for r in /sys/bus/nd/devices/region*; do
-		printf '%d %s\n' "$(cat "$r/resource")" "${r##*/}"
+		case "$(readlink -f "$r")" in
+		*/ACPI0012:*) printf '%d %s\n' "$(cat "$r/resource")" "${r##*/}" ;;
+		esac
 	done | sort -n | cut -d' ' -f2
+}
+
+# The block device of a virtio-pmem device, if the guest has one.
+virtio_pmem_dev() {
+	for r in /sys/bus/nd/devices/region*; do
+		case "$(readlink -f "$r")" in
+		*/virtio*)
+			for b in "$r"/namespace*/block/pmem*; do
+				[ -e "$b" ] && echo "${b##*/}" && return
+			done ;;
+		esac
+	done
 }
 
 # Namespace N.0 is claimed by pfnN.M in fsdax mode and by daxN.M in devdax
@@ -130,6 +145,7 @@ setup() {
 	export SYNCMAP_DAX_DEVDAX="/dev/$(ns_dev "$r_devdax")"
 	export SYNCMAP_DAX_DOMAIN="$domain"
 	export SYNCMAP_DAX_TOOLS="$tool_dir"
+	export SYNCMAP_DAX_VIRTIO_PMEM="$(virtio_pmem_dev)"
 	note "setup done: domain=$domain devdax=$SYNCMAP_DAX_DEVDAX"
 }
 

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* The facts a walk found, as text: written by the capture in the guest,
+ * and again by the fixture test on the host, which compares the two. */
+#include <stdio.h>
+
+#include "facts_text.h"
+
+/* What the live walk found, to be found again on the captured tree. */
+void sm_write_facts(FILE *o, const struct sm_facts *f)
+{
+	const struct sm_chain *c = &f->chain;
+
+	fprintf(o, "target %d\n", (int)f->target);
+	fprintf(o, "fstype %d %s\n", f->have_type, f->have_type ? f->fstype : "-");
+	fprintf(o, "mount %d %s %s %d\n", f->have_mount, f->have_mount ? f->mount.source : "-",
+		f->have_mount ? f->mount.point : "-", (int)f->mount.dax);
+	fprintf(o, "chain %d %d %d %d %d %d\n", f->chain_err, c->nvdimm_bus, c->resolved,
+		c->on_nd, c->devdax, c->virtio);
+	fprintf(o, "names %s %s %s %s %s %s\n", c->device[0] ? c->device : "-",
+		c->bus[0] ? c->bus : "-", c->region[0] ? c->region : "-",
+		c->claim[0] ? c->claim : "-", c->ns[0] ? c->ns : "-",
+		c->provider[0] ? c->provider : "-");
+	fprintf(o, "region %d %d %d %lld %lld\n", (int)c->mode, (int)c->domain, c->deep_flush,
+		c->align, c->size);
+	fprintf(o, "devdax %lld %lld\n", f->devdax_size, f->devdax_align);
+}
+

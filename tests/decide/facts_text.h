@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SYNCMAP_TEST_FACTS_TEXT_H
+#define SYNCMAP_TEST_FACTS_TEXT_H
+
+#include <stdio.h>
+
+#include "facts.h"
+
+/* One "key values" line per group of facts (target, fstype, mount, chain,
+ * names, region, devdax). */
+void sm_write_facts(FILE *o, const struct sm_facts *f);
+
+#endif
