@@ -9,7 +9,8 @@ TRACE holds "r PATH" (a file read), "l PATH" (a path resolved) and "d PATH"
 met on the way is recreated with its own target, so that the library's
 walk resolves the same way under TREE as on the machine; files are copied;
 a listed directory gets its entries (links as links, the rest as empty
-directories).  Only what was read is copied: a capture is small.
+directories).  Only what was read is copied: a capture is small.  An
+empty directory gets a .keep file, so that git keeps it.
 """
 import os
 import sys
@@ -70,6 +71,14 @@ def listing(tree, path, done):
             os.makedirs(dst, exist_ok=True)
 
 
+def keep_empty(tree):
+    """git keeps no empty directory: give each a .keep (the library skips
+    names that start with a dot when it lists one)."""
+    for dirpath, dirnames, filenames in os.walk(tree):
+        if not dirnames and not filenames:
+            open(os.path.join(dirpath, ".keep"), "w").close()
+
+
 def main():
     trace, tree = sys.argv[1], sys.argv[2]
     done = set()
@@ -81,6 +90,7 @@ def main():
                     listing(tree, path, done)
             else:
                 place(tree, path, done)
+    keep_empty(tree)
 
 
 if __name__ == "__main__":
