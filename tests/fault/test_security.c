@@ -24,11 +24,13 @@
 #include <cmocka.h>
 
 #include "syncmap.h"
+#include "other_user.h"
 #include "util.h"
 
-#define NOBODY 65534
-
 static char self[PATH_MAX];
+/* Where the parts that run as the other user work: a scratch directory
+ * that user can reach, wherever the build tree is. */
+static char other_dir[PATH_MAX];
 
 static mode_t mode_of(const char *path)
 {
@@ -149,30 +151,48 @@ static void as_unprivileged(void (*fn)(void))
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (geteuid() == 0 && (setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
+		if (geteuid() == 0 && ou_become_other() < 0)
 			_exit(99);
 		fn();
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 99)
+		fail_msg("the child could not become uid %d", OU_UID);
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static const char *ro_path(void)
+{
+	static char p[PATH_MAX + 8];
+
+	snprintf(p, sizeof(p), "%s/ro", other_dir);
+	return p;
 }
 
 static void readonly_child(void)
 {
 	struct syncmap *m = NULL;
 
-	if (syncmap_open(ft_path("ro"), 0, 0, 0, &m) != -EACCES || m)
+	if (syncmap_open(ro_path(), 0, 0, 0, &m) != -EACCES || m)
 		_exit(1);
 	if (syncmap_last_cause() != SYNCMAP_CAUSE_ERROR ||
 	    !strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"))
 		_exit(2);
-	if (syncmap_open(ft_path("ro"), SYNCMAP_RDONLY, 0, 0, &m) != 0)
+	if (syncmap_open(ro_path(), SYNCMAP_RDONLY, 0, 0, &m) != 0)
 		_exit(3);
 	if (syncmap_persist(m, syncmap_addr(m), 1) != -EBADF)
 		_exit(4);
 	syncmap_close(m);
+}
+
+static void make_other_dir(mode_t mode, unsigned need)
+{
+	char why[512];
+
+	if (ou_scratch_dir(mode, need, other_dir, sizeof(other_dir), why, sizeof(why)) < 0)
+		fail_msg("%s", why);
 }
 
 static void test_readonly_file(void **state)
@@ -181,16 +201,18 @@ static void test_readonly_file(void **state)
 	int fd;
 
 	(void)state;
-	ft_write_pattern(ft_path("ro"), 4096, 0);
-	assert_int_equal(chmod(ft_path("ro"), 0444), 0);
-	assert_int_equal(chmod(ft_tmpdir(), 0755), 0);
+	make_other_dir(0755, 0);
+	ft_write_pattern(ro_path(), 4096, 0);
+	assert_int_equal(chmod(ro_path(), 0444), 0);
 	as_unprivileged(readonly_child);
 	/* A read-only descriptor asked for a writable mapping. */
-	fd = open(ft_path("ro"), O_RDONLY | O_CLOEXEC);
+	fd = open(ro_path(), O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(syncmap_open_fd(fd, 0, 0, 0, &m), -EACCES);
 	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"));
 	close(fd);
+	ou_remove_dir(other_dir);
+	other_dir[0] = '\0';
 }
 
 /*
@@ -230,7 +252,7 @@ static int env_child(const char *dir)
 }
 
 /* Run prog as the environment child; its one line of output goes to out. */
-static int run_env_child(const char *prog, char *out, size_t size)
+static int run_env_child(const char *prog, const char *dir, char *out, size_t size)
 {
 	int p[2], status;
 	ssize_t n;
@@ -240,7 +262,7 @@ static int run_env_child(const char *prog, char *out, size_t size)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		char *argv[] = { (char *)prog, "--env-child", (char *)ft_tmpdir(), NULL };
+		char *argv[] = { (char *)prog, "--env-child", (char *)dir, NULL };
 
 		dup2(p[1], 1);
 		setenv("SYNCMAP_FORCE_GRANULARITY", "byte", 1);
@@ -263,41 +285,74 @@ static void test_env_announced(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(run_env_child(self, out, sizeof(out)), 0);
+	assert_int_equal(run_env_child(self, ft_tmpdir(), out, sizeof(out)), 0);
 	/* Honoured, and said so. */
 	assert_non_null(strstr(out, "byte none"));
 	assert_non_null(strstr(out, "force-logged=1"));
 	assert_non_null(strstr(out, "flush-logged=1"));
 }
 
+/* 1 if this process runs with no_new_privs (then set-user-ID bits do
+ * nothing), 0 if not, -1 if /proc cannot say. */
+static int no_new_privs(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "NoNewPrivs: %d", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * A set-user-ID copy of this program, owned by nobody and run by root:
+ * the overrides must be ignored.  Everything this needs is checked first,
+ * and what is missing fails the test with the reason: it never passes
+ * without having run.
+ */
 static void test_env_ignored_setuid(void **state)
 {
-	char prog[PATH_MAX], out[256], cmd[PATH_MAX * 2 + 16];
+	char prog[PATH_MAX + 16], out[256], cmd[PATH_MAX * 3];
 
 	(void)state;
 	if (geteuid() != 0)
-		skip();
-	snprintf(prog, sizeof(prog), "%s/setuid-child", ft_tmpdir());
+		fail_msg("needs root (as the README's test command runs): only root can make "
+			 "a set-user-ID program of another user to run");
+	if (no_new_privs() == 1)
+		fail_msg("this process runs with no_new_privs (NoNewPrivs: 1 in "
+			 "/proc/self/status): the kernel ignores set-user-ID bits, so the "
+			 "test cannot run; run the suite outside that sandbox");
+	make_other_dir(0755, OU_NEED_SUID);
+	/* The child, as nobody, creates its file here. */
+	assert_int_equal(chown(other_dir, OU_UID, OU_GID), 0);
+	snprintf(prog, sizeof(prog), "%s/setuid-child", other_dir);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", self, prog);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(chown(prog, NOBODY, NOBODY), 0);
+	assert_int_equal(chown(prog, OU_UID, OU_GID), 0);
 	assert_int_equal(chmod(prog, 04755), 0);
-	assert_int_equal(chmod(ft_tmpdir(), 0777), 0);
-	assert_int_equal(run_env_child(prog, out, sizeof(out)), 0);
+	assert_int_equal(run_env_child(prog, other_dir, out, sizeof(out)), 0);
 	if (!strstr(out, "secure=1"))
-		skip();	/* nosuid mount or no_new_privs: cannot test here */
+		fail_msg("%s did not run set-user-ID (its mount honours the bit and "
+			 "no_new_privs is off, yet euid == uid): %s", prog, out);
 	/* The overrides were not applied, so nothing to announce. */
 	assert_null(strstr(out, "byte"));
 	assert_non_null(strstr(out, "page none"));
 	assert_non_null(strstr(out, "force-logged=0"));
 	assert_non_null(strstr(out, "flush-logged=0"));
-	unlink(prog);
+	ou_remove_dir(other_dir);
+	other_dir[0] = '\0';
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	ft_rmdir(ft_tmpdir());
+	ou_remove_dir(other_dir);
 	return 0;
 }
 

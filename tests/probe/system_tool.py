@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 TOOL = sys.argv[1]
+OTHER_USER = 65534  # nobody
 CAUSES = {
     "kernel_too_old", "not_dax", "fs_not_dax_mounted", "inode_dax_flag_unset",
     "fs_not_dax_capable", "device_not_dax", "namespace_raw_mode",
@@ -31,12 +32,68 @@ def check(cond, what):
         print("FAIL:", what)
 
 
-def run(*args, user=None):
-    cmd = [TOOL, *args]
+def run(*args, user=None, tool=None, env=None):
+    cmd = [tool or TOOL, *args]
     if user is not None:
         cmd = ["setpriv", "--reuid", str(user), "--regid", str(user),
                "--clear-groups", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                          env=env)
+
+
+def reaches(user, path):
+    """Whether a child that became user can search path (asked of the
+    kernel, not read from modes)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(user)
+            os.setuid(user)
+            os._exit(0 if os.access(path, os.X_OK) else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def scratch_dir(user):
+    """A fresh 0755 directory that user can reach: the build tree may sit
+    in a 0700 directory (root's home, a mktemp -d)."""
+    tried = []
+    for base in (os.environ.get("TMPDIR"), "/var/tmp", "/tmp"):
+        if not base:
+            continue
+        try:
+            d = tempfile.mkdtemp(prefix="syncmap-probe-", dir=base)
+        except OSError as e:
+            tried.append(f"{base}: {e.strerror}")
+            continue
+        os.chmod(d, 0o755)
+        if user is None or reaches(user, d):
+            return d, None
+        tried.append(f"{base} is out of reach of uid {user}")
+        os.rmdir(d)
+    return None, "no directory the other user can reach (" + "; ".join(tried) + \
+        "): set TMPDIR to a directory every user can search"
+
+
+def copy_tool(dest):
+    """The tool and the libraries it loads from outside the system's
+    directories (the build tree's libsyncmap), copied where the other user
+    can read them.  Returns the tool's path and its environment."""
+    os.makedirs(os.path.join(dest, "lib"), mode=0o755)
+    out = subprocess.run(["ldd", TOOL], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] == "=>" and parts[2].startswith("/") \
+                and not parts[2].startswith(("/lib", "/usr/")):
+            shutil.copy(parts[2], os.path.join(dest, "lib", parts[0]))
+    tool = os.path.join(dest, "syncmap-probe")
+    shutil.copy(TOOL, tool)
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(dest, "lib"))
+    return tool, env
 
 
 def has_ndbus():
@@ -88,7 +145,11 @@ def host_answer(obj):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="syncmap-probe-")
+    other = OTHER_USER if os.geteuid() == 0 else None
+    tmp, why = scratch_dir(other)
+    if tmp is None:
+        print("FAIL:", why)
+        return 1
     try:
         new = os.path.join(tmp, "not-yet")
         existing = os.path.join(tmp, "exists")
@@ -139,9 +200,11 @@ def main():
         with open(unreadable, "wb") as f:
             f.write(b"y")
         os.chmod(unreadable, 0)
-        if os.geteuid() == 0:
-            os.chmod(tmp, 0o755)
-            r = run(unreadable, user=65534)
+        if other is not None:
+            # Root reads any file: the refusal needs someone else, who
+            # runs a copy of the tool that it can reach.
+            tool, env = copy_tool(os.path.join(tmp, "other"))
+            r = run(unreadable, user=other, tool=tool, env=env)
         else:
             r = run(unreadable)
         check(r.returncode == 1, f"unreadable file exits 1: {r.returncode} {r.stderr}")
