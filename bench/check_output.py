@@ -138,6 +138,19 @@ class Checker:
                 self.fail(f"min <= avg <= max does not hold: {r}")
         if len(combos) != 8:
             self.fail("fault mode did not cover the 8 configurations")
+        # The cover letter of the MAP_SYNC series (Linux 4.15) measured
+        # six of them; its figures ride along on exactly those rows.
+        for r in rows:
+            ref = r.get("cover_letter_us")
+            measured = not (r.get("preallocated") and r.get("background_copy"))
+            if measured and not (isinstance(ref, dict) and
+                                 all(positive(ref.get(k)) for k in ("min", "avg", "max")) and
+                                 ref["min"] <= ref["avg"] <= ref["max"]):
+                self.fail(f"row without the cover letter's min/avg/max: {r}")
+            if not measured and ref is not None:
+                self.fail(f"cover letter figures on a row it did not measure: {r}")
+            if "seeds_us" in r:
+                self.fail(f"old key seeds_us: {r}")
         if not any("target" in o for o in objs):
             self.fail("fault mode printed no target")
 

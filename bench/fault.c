@@ -5,7 +5,7 @@
  * default) or empty (SYNCMAP_SPARSE), with
  * MAP_SYNC or without (SYNCMAP_FORBID_SYNC), with or without a file copy
  * running in the background.  Huge pages are turned off for the mapping
- * so that every touch is one 4 KiB fault, as in the seeds.
+ * so that every touch is one 4 KiB fault, as in the series' cover letter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +26,11 @@
 #define MAX_BUCKETS 24
 #define MAX_ROUNDS 15
 
-/* The seeds' numbers (ramdisk, 2017), in microseconds; hist[b] counts
- * faults of 2^b .. 2^(b+1)-1 us. */
-struct seed {
+/* The fault-latency table of the cover letter of Jan Kara's MAP_SYNC
+ * series ("dax, ext4, xfs: Synchronous page faults", 2017, merged in Linux
+ * 4.15; a ramdisk), in microseconds; hist[b] counts faults of
+ * 2^b .. 2^(b+1)-1 us. */
+struct cover_letter {
 	bool known;
 	unsigned min, avg, max;
 	unsigned hist[MAX_BUCKETS];
@@ -36,7 +38,7 @@ struct seed {
 
 struct fault_config {
 	bool prealloc, sync, load;
-	struct seed seed;
+	struct cover_letter paper;
 	struct fault_stats {
 		double min_us, med_us, avg_us, max_us;
 		unsigned hist[MAX_BUCKETS];
@@ -45,15 +47,15 @@ struct fault_config {
 	} runs[MAX_ROUNDS];
 };
 
-#define SEED(mn, av, mx, ...) { .known = true, .min = mn, .avg = av, .max = mx, .hist = { __VA_ARGS__ } }
+#define PAPER(mn, av, mx, ...) { .known = true, .min = mn, .avg = av, .max = mx, .hist = { __VA_ARGS__ } }
 
 static struct fault_config configs[] = {
-	{ .prealloc = true, .seed = SEED(9, 10, 46, [3] = 508, [4] = 3, [5] = 1) },
-	{ .prealloc = true, .sync = true, .seed = SEED(9, 10, 47, [3] = 508, [4] = 2, [5] = 2) },
-	{ .seed = SEED(21, 22, 70, [4] = 506, [5] = 5, [6] = 1) },
-	{ .sync = true, .seed = SEED(40, 124, 242, [5] = 1, [6] = 333, [7] = 178) },
-	{ .load = true, .seed = SEED(21, 23, 67, [4] = 507, [5] = 4, [6] = 1) },
-	{ .sync = true, .load = true, .seed = SEED(94, 112, 181, [6] = 489, [7] = 23) },
+	{ .prealloc = true, .paper = PAPER(9, 10, 46, [3] = 508, [4] = 3, [5] = 1) },
+	{ .prealloc = true, .sync = true, .paper = PAPER(9, 10, 47, [3] = 508, [4] = 2, [5] = 2) },
+	{ .paper = PAPER(21, 22, 70, [4] = 506, [5] = 5, [6] = 1) },
+	{ .sync = true, .paper = PAPER(40, 124, 242, [5] = 1, [6] = 333, [7] = 178) },
+	{ .load = true, .paper = PAPER(21, 23, 67, [4] = 507, [5] = 4, [6] = 1) },
+	{ .sync = true, .load = true, .paper = PAPER(94, 112, 181, [6] = 489, [7] = 23) },
 	{ .prealloc = true, .load = true },
 	{ .prealloc = true, .sync = true, .load = true },
 };
@@ -149,7 +151,7 @@ static void touch_all(uint8_t *base, double *us)
 	}
 }
 
-/* Sorts us.  The seeds give min/avg/max; the median is added because a
+/* Sorts us.  The cover letter gives min/avg/max; the median is added because a
  * few emulator or host stalls of milliseconds can move an average of 512. */
 static void summarize(double *us, struct fault_stats *s)
 {
@@ -255,9 +257,9 @@ static void print_json(const struct fault_config *c, const struct fault_stats *s
 		first = false;
 	}
 	printf("}");
-	if (c->seed.known)
-		printf(",\"seeds_us\":{\"min\":%u,\"avg\":%u,\"max\":%u}", c->seed.min,
-		       c->seed.avg, c->seed.max);
+	if (c->paper.known)
+		printf(",\"cover_letter_us\":{\"min\":%u,\"avg\":%u,\"max\":%u}", c->paper.min,
+		       c->paper.avg, c->paper.max);
 	printf("}\n");
 }
 
@@ -267,29 +269,29 @@ static void print_table(const struct fault_config *c, const struct fault_stats *
 
 	title(c, t, sizeof(t));
 	printf("\n%s:%s\n", t, c->sync && !s->map_sync ? "  [MAP_SYNC REFUSED HERE]" : "");
-	printf("  %-34s %s\n", "this run", "seeds (2017, ramdisk)");
+	printf("  %-34s %s\n", "this run", "cover letter (2017, ramdisk)");
 	snprintf(t, sizeof(t), "min=%.0f avg=%.0f max=%.0f (med=%.0f)", s->min_us, s->avg_us,
 		 s->max_us, s->med_us);
-	if (c->seed.known)
-		printf("  %-34s min=%u avg=%u max=%u\n", t, c->seed.min, c->seed.avg, c->seed.max);
+	if (c->paper.known)
+		printf("  %-34s min=%u avg=%u max=%u\n", t, c->paper.min, c->paper.avg, c->paper.max);
 	else
 		printf("  %-34s (not measured)\n", t);
 	for (unsigned b = 0; b < MAX_BUCKETS; b++) {
 		char mine[64] = "", theirs[64] = "";
 
-		if (!s->hist[b] && !c->seed.hist[b])
+		if (!s->hist[b] && !c->paper.hist[b])
 			continue;
 		if (s->hist[b])
 			snprintf(mine, sizeof(mine), "%u - %u us: %u", b ? 1u << b : 0,
 				 b ? (2u << b) - 1 : 1, s->hist[b]);
-		if (c->seed.hist[b])
+		if (c->paper.hist[b])
 			snprintf(theirs, sizeof(theirs), "%u - %u us: %u", 1u << b, (2u << b) - 1,
-				 c->seed.hist[b]);
+				 c->paper.hist[b]);
 		printf("  %-34s %s\n", mine, theirs);
 	}
 }
 
-/* The issue's target is on averages; under an emulator a single stall of
+/* The target is on averages; under an emulator a single stall of
  * milliseconds moves an average of 512, so the medians are shown too. */
 static void print_target(unsigned rounds, bool json)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Output: one JSON object per line (--json) or a table, the ratios of
- * libsyncmap against each baseline, and the targets of issue 5.
+ * libsyncmap against each baseline, and the speed targets (listed in
+ * doc/PERFORMANCE.md).
  */
 #include <stdio.h>
 #include <string.h>

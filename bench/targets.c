@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The header of a run (machine, files, paths) and the targets of issue 5. */
+/* The header of a run (machine, files, paths) and the speed targets that
+ * doc/PERFORMANCE.md lists, each a ratio against a baseline of the same run. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>

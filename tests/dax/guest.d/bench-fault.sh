@@ -1,6 +1,7 @@
 #!/bin/sh
-# Case 6 of syncmap-bench (doc/PERFORMANCE.md): the seeds' first-touch
-# write-fault latencies, on a real MAP_SYNC file system.
+# Case 6 of syncmap-bench (doc/PERFORMANCE.md): the first-touch write-fault
+# latencies of the cover letter of Jan Kara's MAP_SYNC patch series (Linux
+# 4.15), on a real MAP_SYNC file system.
 #
 # In the default suite this is a smoke test: one quick round on ext4 -o dax
 # that checks the benchmark's MAP_SYNC configurations really got MAP_SYNC
