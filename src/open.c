@@ -93,6 +93,16 @@ static int zero_fill(int fd, uint64_t from, uint64_t to)
 	return r;
 }
 
+/* What to do when allocating ran out of space or quota. */
+static const char *space_hint(int r)
+{
+	if (r != -ENOSPC && r != -EDQUOT)
+		return "";
+	return "; free space on the file system (or raise the quota), or open with "
+	       "SYNCMAP_SPARSE to leave the range unallocated, where a store the file "
+	       "system cannot allocate then raises SIGBUS";
+}
+
 /*
  * Allocate the blocks behind [off, end).  A MAP_SYNC write fault on an
  * unallocated or unwritten block must commit metadata first (the cover
@@ -111,8 +121,8 @@ static int preallocate(int fd, int statx_dax, uint64_t off, uint64_t end,
 		sm_log(SYNCMAP_LOG_INFO, "fallocate is not supported here; writing zeros only");
 	else if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-			       "preallocating %llu bytes failed: %s",
-			       (unsigned long long)(end - off), strerror(-r));
+			       "preallocating %llu bytes failed: %s%s",
+			       (unsigned long long)(end - off), strerror(-r), space_hint(r));
 	/* Only DAX faults pay for unwritten extents; on the page cache,
 	 * a successful fallocate is all it takes.  When statx cannot tell,
 	 * or fallocate could not allocate, write. */
@@ -128,7 +138,8 @@ static int preallocate(int fd, int statx_dax, uint64_t off, uint64_t end,
 		r = sm_sys_fdatasync(fd);
 	if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-			       "writing the preallocated blocks failed: %s", strerror(-r));
+			       "writing the preallocated blocks failed: %s%s", strerror(-r),
+			       space_hint(r));
 	return 0;
 }
 
