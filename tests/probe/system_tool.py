@@ -50,7 +50,8 @@ def check_contract(obj, path):
     check(obj.get("path") == path, f"path is {path!r}: {obj.get('path')!r}")
     check(isinstance(obj.get("map_sync"), bool), "map_sync is a boolean")
     check(obj.get("granularity") in ("byte", "cache_line", "page"), "granularity")
-    check(obj.get("insn") in ("clwb", "clflushopt", "clflush", "none"), "insn")
+    check(obj.get("insn") in ("clwb", "clflushopt", "clflush", "dc_cvap", "dc_cvac",
+                                 "dcbstps", "dcbf", "cbo_clean", "none"), "insn")
     cause, advice = obj.get("cause", 0), obj.get("advice", 0)
     check(cause is None or cause in CAUSES, f"cause {cause!r} is stable")
     check((cause is None) == (advice is None), "advice iff cause")
