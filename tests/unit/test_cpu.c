@@ -178,7 +178,7 @@ static void test_features(void **state)
 	(void)state;
 	assert_string_equal(f->arch, SM_ARCH_NAME);
 	assert_int_equal(f->have, 0);
-	assert_int_equal(f->prefer[0], NONE);
+	assert_prefer(f, NULL, 0);
 	assert_non_null(f->lacks);
 	for (int i = 0; i < SM_INSN_COUNT; i++)
 		assert_null(sm_flush_fn_for((enum syncmap_insn)i));
