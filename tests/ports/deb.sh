@@ -31,7 +31,10 @@ ok "$(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 cp "$tarball" "$work/libsyncmap_$version.orig.tar.xz"
 tar -C "$work" -xf "$tarball"
 tree=$work/libsyncmap-$version
-[ -d "$tree/debian" ] || { bad "the tarball has no debian/ (is it committed?)"; exit 1; }
+[ ! -e "$tree/debian" ] || bad "the release tarball carries debian/"
+# The packaging of the commit the tarball was made from.
+git -C "$src" archive HEAD debian | tar -C "$tree" -x
+[ -f "$tree/debian/control" ] || { bad "no debian/ committed"; exit 1; }
 
 step "dpkg-buildpackage -us -uc (builds the tarball, runs its unit, system and doc suites)"
 if (cd "$tree" && DEB_BUILD_OPTIONS="parallel=2 ${DEB_BUILD_OPTIONS:-}" \
