@@ -31,12 +31,7 @@ NVDIMM = ["libpmem-dev", "libndctl-dev", "libdaxctl-dev"]
 GUEST = ["busybox-static", "ndctl", "e2fsprogs"]
 
 # Tests left out under qemu-user, each with the reason the run prints.
-QEMU_USER_KNOWN = {
-    "probe-system": "qemu-user 7.2 rejects MAP_SHARED_VALIDATE, so every file "
-                    "reads kernel_too_old, and on that cause syncmap_probe() words "
-                    "its advice differently from syncmap_open() (src/probe.c and "
-                    "src/map.c each write their own sentence)",
-}
+QEMU_USER_KNOWN = {}
 
 ARCHES = {
     "aarch64": dict(
