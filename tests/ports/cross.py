@@ -278,7 +278,7 @@ def main():
         else:
             with open(os.path.join(build, "meson-logs", "testlog.txt"),
                       errors="replace") as f:
-                skipped = len(set(re.findall(r"^\[  SKIPPED \] (\S+)", f.read(), re.M)))
+                skipped = len(set(re.findall(r"^\[  SKIPPED \] (test\w+)", f.read(), re.M)))
             log(f"suites {a['suites']} on QEMU_CPU={a['suite_cpu'] or 'default'}: "
                 f"{ran} passed" + (f"; {skipped} cmocka tests skipped (named in "
                                    "meson-logs/testlog.txt)" if skipped else ""))
