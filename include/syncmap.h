@@ -52,12 +52,24 @@ enum syncmap_granularity {
  * @SYNCMAP_INSN_CLFLUSH: CLFLUSH, ordered, evicts the line.
  * @SYNCMAP_INSN_CLFLUSHOPT: CLFLUSHOPT, needs a fence, evicts the line.
  * @SYNCMAP_INSN_CLWB: CLWB, needs a fence, may keep the line cached.
+ * @SYNCMAP_INSN_DC_CVAP: aarch64 DC CVAP, clean to the point of
+ *	persistence, then DSB.
+ * @SYNCMAP_INSN_DC_CVAC: aarch64 DC CVAC, clean to the point of
+ *	coherency, then DSB (CPUs without DC CVAP).
+ * @SYNCMAP_INSN_DCBSTPS: POWER10 dcbstps, then phwsync.
+ * @SYNCMAP_INSN_DCBF: POWER8 and POWER9 dcbf, then hwsync.
+ * @SYNCMAP_INSN_CBO_CLEAN: RISC-V Zicbom cbo.clean, then a fence.
  */
 enum syncmap_insn {
 	SYNCMAP_INSN_NONE = 0,
 	SYNCMAP_INSN_CLFLUSH = 1,
 	SYNCMAP_INSN_CLFLUSHOPT = 2,
 	SYNCMAP_INSN_CLWB = 3,
+	SYNCMAP_INSN_DC_CVAP = 4,
+	SYNCMAP_INSN_DC_CVAC = 5,
+	SYNCMAP_INSN_DCBSTPS = 6,
+	SYNCMAP_INSN_DCBF = 7,
+	SYNCMAP_INSN_CBO_CLEAN = 8,
 };
 
 /**

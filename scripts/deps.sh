@@ -5,7 +5,11 @@ set -eu
 pkgs="build-essential meson ninja-build pkg-config clang
       libcmocka-dev libpmem-dev libpmem2-dev libndctl-dev libdaxctl-dev
       qemu-system-x86 busybox-static kmod cpio ndctl daxctl
-      e2fsprogs xfsprogs valgrind python3 libclang-rt-14-dev"
+      e2fsprogs xfsprogs valgrind python3 libclang-rt-14-dev
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-powerpc64le-linux-gnu
+      libc6-dev-ppc64el-cross gcc-s390x-linux-gnu libc6-dev-s390x-cross
+      gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user qemu-system-arm
+      qemu-efi-aarch64 dpkg-dev debhelper lintian fakeroot"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Stable names for the report's enums, the environment variable that
  * disables each instruction, and a default sentence per cause. */
+#include <pthread.h>
+#include <stdio.h>
+
 #include "internal.h"
 
 static const char *const cause_names[SM_CAUSE_COUNT] = {
@@ -49,8 +52,8 @@ static const char *const cause_advice[SM_CAUSE_COUNT] = {
 		"SYNCMAP_FORCE_GRANULARITY in the environment chose this path; unset it for the platform's own answer",
 	[SYNCMAP_CAUSE_READ_ONLY] =
 		"the mapping is read-only; open it without SYNCMAP_RDONLY to persist through it",
-	[SYNCMAP_CAUSE_NO_FLUSH_INSN] =
-		"this CPU has no cache write-back instruction the library can use, so persisting uses msync",
+	/* SYNCMAP_CAUSE_NO_FLUSH_INSN: made by sm_cpu_advice(), which names
+	 * the architecture and what it lacks. */
 	[SYNCMAP_CAUSE_NO_NVDIMM_BUS] =
 		"this machine has no NVDIMM bus (no persistent memory), so no file here can use MAP_SYNC; files persist with msync",
 	[SYNCMAP_CAUSE_ERROR] = "a system call failed",
@@ -63,10 +66,24 @@ SM_EXPORT const char *syncmap_cause_name(enum syncmap_cause c)
 	return cause_names[c];
 }
 
+/* cpu_cannot_flush depends on the CPU: its sentence is made once. */
+static pthread_once_t cpu_advice_once = PTHREAD_ONCE_INIT;
+static char cpu_advice_text[512];
+
+static void cpu_advice_init(void)
+{
+	sm_cpu_advice(sm_cpu(), sm_cpu_disabled(), cpu_advice_text,
+		      sizeof(cpu_advice_text));
+}
+
 const char *sm_cause_default_advice(enum syncmap_cause c)
 {
 	if ((unsigned)c >= SM_CAUSE_COUNT)
 		return "";
+	if (c == SYNCMAP_CAUSE_NO_FLUSH_INSN) {
+		pthread_once(&cpu_advice_once, cpu_advice_init);
+		return cpu_advice_text;
+	}
 	return cause_advice[c];
 }
 
@@ -87,6 +104,11 @@ static const struct {
 	[SYNCMAP_INSN_CLFLUSH] = { "clflush", "SYNCMAP_NO_CLFLUSH" },
 	[SYNCMAP_INSN_CLFLUSHOPT] = { "clflushopt", "SYNCMAP_NO_CLFLUSHOPT" },
 	[SYNCMAP_INSN_CLWB] = { "clwb", "SYNCMAP_NO_CLWB" },
+	[SYNCMAP_INSN_DC_CVAP] = { "dc_cvap", "SYNCMAP_NO_DC_CVAP" },
+	[SYNCMAP_INSN_DC_CVAC] = { "dc_cvac", "SYNCMAP_NO_DC_CVAC" },
+	[SYNCMAP_INSN_DCBSTPS] = { "dcbstps", "SYNCMAP_NO_DCBSTPS" },
+	[SYNCMAP_INSN_DCBF] = { "dcbf", "SYNCMAP_NO_DCBF" },
+	[SYNCMAP_INSN_CBO_CLEAN] = { "cbo_clean", "SYNCMAP_NO_CBO_CLEAN" },
 };
 
 SM_EXPORT const char *syncmap_insn_name(enum syncmap_insn insn)
@@ -99,4 +121,47 @@ SM_EXPORT const char *syncmap_insn_name(enum syncmap_insn insn)
 const char *sm_insn_env(enum syncmap_insn insn)
 {
 	return (unsigned)insn < SM_INSN_COUNT ? insns[insn].env : NULL;
+}
+
+/* "SYNCMAP_NO_A and SYNCMAP_NO_B" for the instructions of c that are
+ * disabled; returns the bytes written. */
+static size_t disabled_names(const struct sm_cpu *c, uint32_t disabled,
+			     char *buf, size_t size)
+{
+	size_t n = 0;
+	int k = 0;
+
+	for (int i = 0; i < SM_PREFER_MAX && c->prefer[i] != SYNCMAP_INSN_NONE; i++) {
+		if (!(c->have & disabled & SM_INSN_BIT(c->prefer[i])) || n >= size)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", k++ ? " and " : "",
+				      sm_insn_env(c->prefer[i]));
+	}
+	return n < size ? n : size;
+}
+
+void sm_cpu_advice(const struct sm_cpu *c, uint32_t disabled, char *buf,
+		   size_t size)
+{
+	char names[256] = "";
+
+	if (c->have & ~disabled) {
+		/* Not this CPU's case; the cause's sentence all the same. */
+		snprintf(buf, size, "on %s, no cache write-back instruction libsyncmap can "
+			 "use was found, so persisting uses msync", c->arch);
+		return;
+	}
+	if (c->have) {
+		disabled_names(c, disabled, names, sizeof(names));
+		snprintf(buf, size,
+			 "on %s, %s in the environment disable every cache write-back "
+			 "instruction this CPU has, so persisting uses msync; unset them "
+			 "for cache-line persistence", c->arch, names);
+		return;
+	}
+	snprintf(buf, size,
+		 "on %s, %s, so a MAP_SYNC mapping cannot be persisted by cache line "
+		 "and persisting uses msync (durable, one page at a time)",
+		 c->arch, c->lacks ? c->lacks :
+		 "libsyncmap knows no cache write-back instruction for this architecture");
 }

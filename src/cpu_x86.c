@@ -43,6 +43,8 @@ void sm_arch_cpu(struct sm_cpu *c)
 		if (b & CPUID7_EBX_CLWB)
 			c->have |= SM_INSN_BIT(SYNCMAP_INSN_CLWB);
 	}
+	if (!c->have)
+		c->lacks = "CPUID reports none of CLWB, CLFLUSHOPT and CLFLUSH";
 }
 
 __attribute__((target("clwb")))

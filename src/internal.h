@@ -157,6 +157,13 @@ int sm_sys_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
 int sm_sys_sigmask(int how, const sigset_t *set, sigset_t *old);
 int sm_sys_raise(int sig);
 long sm_page_size(void);
+/* riscv_hwprobe(2) for all online CPUs (riscv64 only; -ENOSYS
+ * elsewhere and on kernels before 6.4). */
+struct sm_hwprobe_pair {
+	int64_t key;
+	uint64_t value;
+};
+int sm_sys_riscv_hwprobe(struct sm_hwprobe_pair *pairs, size_t n);
 
 /* ---- log.c: callback, per-thread last cause/advice, environment. */
 void sm_log(int level, const char *fmt, ...)
@@ -185,6 +192,9 @@ struct sm_cpu {
 	unsigned line;		/* bytes per write-back, a power of two */
 	uint32_t have;		/* SM_INSN_BIT() of each usable instruction */
 	enum syncmap_insn prefer[SM_PREFER_MAX]; /* best first, NONE ends it */
+	/* Why this CPU offers none of prefer[] ("the kernel does not let user
+	 * space run cbo.clean"), for the advice; NULL when it offers one. */
+	const char *lacks;
 };
 
 /* Read this CPU's features (CPUID, hardware capabilities).  Stateless. */
@@ -202,9 +212,16 @@ uint32_t sm_cpu_disabled(void);
 enum syncmap_insn sm_cpu_select(const struct sm_cpu *c, uint32_t disabled);
 
 /* ---- cause.c: the instructions' names and environment variables. */
-#define SM_INSN_COUNT (SYNCMAP_INSN_CLWB + 1)
+#define SM_INSN_COUNT (SYNCMAP_INSN_CBO_CLEAN + 1)
 /* "SYNCMAP_NO_CLWB"; NULL for SYNCMAP_INSN_NONE. */
 const char *sm_insn_env(enum syncmap_insn insn);
+/*
+ * The advice of cpu_cannot_flush for a CPU and the instructions the
+ * environment disables: names the architecture and what is missing.
+ * Pure; writes at most size bytes, NUL-terminated.
+ */
+void sm_cpu_advice(const struct sm_cpu *c, uint32_t disabled, char *buf,
+		   size_t size);
 
 /* ---- map.c: mapping a file on the path the decision chose. */
 struct sm_facts;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
@@ -391,4 +392,18 @@ long sm_page_size(void)
 		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
 	}
 	return p;
+}
+
+int sm_sys_riscv_hwprobe(struct sm_hwprobe_pair *pairs, size_t n)
+{
+#if defined(__riscv) && __riscv_xlen == 64
+	/* __NR_riscv_hwprobe; glibc before 2.40 has no wrapper. */
+	if (syscall(258, pairs, n, 0UL, NULL, 0U) < 0)
+		return neg_errno();
+	return 0;
+#else
+	(void)pairs;
+	(void)n;
+	return -ENOSYS;
+#endif
 }

@@ -349,6 +349,7 @@ static void test_commit_cache_line_path(void **state)
 	uint8_t *p;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	assert_int_equal(syncmap_open(ut_make_file("line", LEN), 0, 0, 0, &m), 0);
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
 	p = syncmap_addr(m);

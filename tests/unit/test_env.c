@@ -58,6 +58,7 @@ static void test_cache_line_over_refusal(void **state)
 	struct syncmap *m;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	m = open_forced("cache_line", EOPNOTSUPP, 0);
 	assert_false(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
@@ -75,6 +76,7 @@ static void test_cache_line_over_map_sync(void **state)
 	struct syncmap *m;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	m = open_forced("cache_line", 0, 0);
 	assert_true(syncmap_is_sync(m));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
@@ -121,6 +123,7 @@ static void test_invalid_value_ignored(void **state)
 	struct syncmap *m;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		mock_reset();
 		m = open_forced(bad[i], 0, 0);

@@ -58,6 +58,7 @@ static void test_granted(void **state)
 	int err, fd;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	m = open_file("granted", 0, &err);
 	assert_int_equal(err, 0);
 	assert_non_null(m);
@@ -99,6 +100,7 @@ static void test_granted_require(void **state)
 	int err;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	m = open_file("granted-require", SYNCMAP_REQUIRE_SYNC, &err);
 	assert_int_equal(err, 0);
 	assert_true(syncmap_is_sync(m));
@@ -113,6 +115,7 @@ static void test_granted_huge_aligned(void **state)
 	size_t len = 4u << 20;
 
 	(void)state;
+	UT_NEEDS_INSN();
 	assert_int_equal(syncmap_open(ut_path("huge"), SYNCMAP_CREATE, 0, len, &m), 0);
 	assert_true(syncmap_is_sync(m));
 	assert_int_equal((uintptr_t)syncmap_addr(m) % (2u << 20), 0);
@@ -131,6 +134,7 @@ static void test_huge_hint_follows_offset(void **state)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	(void)state;
+	UT_NEEDS_INSN();
 	assert_true(fd >= 0);
 	assert_int_equal(syncmap_open_fd(fd, 64 * 1024, 4u << 20, 0, &m), 0);
 	close(fd);

@@ -33,6 +33,7 @@ static struct syncmap *open_cache_line_path(void)
 {
 	struct syncmap *m = NULL;
 
+	UT_NEEDS_INSN();
 	assert_int_equal(syncmap_open(ut_make_file("line", LEN), 0, 0, 0, &m), 0);
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
 	return m;
