@@ -276,26 +276,15 @@ static void require_failed(struct sm_decision *d, enum syncmap_cause cause)
 	fail(d, -EOPNOTSUPP, cause);
 }
 
-/* No instruction to write a line back: name the architecture, and what
- * the environment took away. */
+/* No instruction to write a line back: the sentence names the
+ * architecture, what it lacks, and what the environment took away. */
 static void no_insn(const struct sm_facts *f, struct sm_decision *d)
 {
-	bool env = (f->cpu.have & f->cpu_disabled) != 0;
+	char why[SM_ADVICE_MAX - 64];
 
+	sm_cpu_advice(&f->cpu, f->cpu_disabled, why, sizeof(why));
 	snprintf(d->advice, sizeof(d->advice),
-		 "MAP_SYNC was granted, but %s; without one a MAP_SYNC mapping cannot be "
-		 "made durable, so the file is mapped the plain way and persisting uses "
-		 "msync%s", env ?
-		 "the environment (SYNCMAP_NO_*) disables every cache write-back "
-		 "instruction this CPU has" : "this CPU has no cache write-back "
-		 "instruction the library can use from user space",
-		 env ? "; unset SYNCMAP_NO_* for cache-line persistence" : "");
-	if (!env) {
-		size_t n = strlen(d->advice);
-
-		snprintf(d->advice + n, sizeof(d->advice) - n, " (architecture %s)",
-			 f->cpu.arch ? f->cpu.arch : "unknown");
-	}
+		 "MAP_SYNC was granted, but %.*s", (int)sizeof(why) - 1, why);
 	set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_NO_FLUSH_INSN, d->advice);
 }
 
@@ -306,6 +295,14 @@ static void granted(const struct sm_facts *f, const struct sm_policy *p,
 	bool eadr = f->chain.domain == SM_DOMAIN_CPU_CACHE;
 
 	d->sync = true;
+	/* An architecture with no write-back at all has no fence anyone has
+	 * shown to be a persistence barrier either: not even eADR helps. */
+	if (f->cpu.prefer[0] == SYNCMAP_INSN_NONE && p->forced != SM_FORCE_BYTE) {
+		d->sync = false;
+		no_insn(f, d);
+		d->log_level = SYNCMAP_LOG_NOTICE;
+		return;
+	}
 	if ((eadr && p->forced != SM_FORCE_CACHE_LINE) || p->forced == SM_FORCE_BYTE) {
 		set(d, SM_PATH_BYTE, SYNCMAP_CAUSE_NONE, "");
 		d->advice[0] = '\0';

@@ -395,11 +395,40 @@ static void test_control(void **state)
 	assert_string_not_equal(syncmap_granularity_name(d.gran), gran);
 }
 
+/* An architecture with no write-back instruction at all takes the page
+ * path even where the caches are persistent: its fence has never been
+ * shown to be a persistence barrier.  The advice names the architecture. */
+static void test_no_writeback_arch(void **state)
+{
+	struct sm_policy p = { 0, SM_FORCE_NONE };
+	struct sm_decision d;
+	struct machine m;
+
+	(void)state;
+	row_eadr(&m, 0);
+	memset(&m.f.cpu, 0, sizeof(m.f.cpu));
+	m.f.cpu.arch = "s390x";
+	m.f.cpu.line = 256;
+	sm_decide(&m.f, &m.t, &p, &d);
+	assert_int_equal(d.gran, SYNCMAP_GRAN_PAGE);
+	assert_int_equal(d.cause, SYNCMAP_CAUSE_NO_FLUSH_INSN);
+	assert_false(d.sync);
+	assert_non_null(strstr(d.advice, "s390x"));
+	/* The environment disabling x86's three: named, with the arch. */
+	row_dax(&m, 0);
+	m.f.cpu_disabled = m.f.cpu.have;
+	sm_decide(&m.f, &m.t, &p, &d);
+	assert_int_equal(d.cause, SYNCMAP_CAUSE_NO_FLUSH_INSN);
+	assert_non_null(strstr(d.advice, "x86_64"));
+	assert_non_null(strstr(d.advice, "SYNCMAP_NO_CLWB"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_row),
 		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_no_writeback_arch),
 	};
 
 	if (argc != 2) {
