@@ -72,7 +72,12 @@ ARCHES = {
         options=["-Dbench=false", "-Dfuzz=disabled", "-Ddax_tests=disabled",
                  "-Dpmem=disabled"],
         suites=["unit", "system"],
-        suite_cpu=None, choices={None: "none"}, known=QEMU_USER_KNOWN),
+        suite_cpu=None, choices={None: "none"},
+        known=dict(QEMU_USER_KNOWN, sparse=(
+            "qemu-s390x 7.2 hands a SIGBUS handler si_addr with its two 32-bit "
+            "halves swapped (0x6f90000000007fc0 for a store at 0x7fc06f900000), so "
+            "neither the test nor syncmap_write_safe() can match the fault to the "
+            "page; on s390x itself the kernel reports the address as it is"))),
     "riscv64": dict(
         # Debian 12 has the cross compiler but no riscv64 packages: no
         # cmocka, libpmem, libndctl; the suites cannot be built, the
