@@ -266,3 +266,29 @@ SM_EXPORT int syncmap_write_safe(struct syncmap *m, void *dst, const void *src,
 	 * error; it does not fault. */
 	return m->ops->persist(m, (uintptr_t)dst, (uintptr_t)dst + n);
 }
+
+/*
+ * Run fn(arg) inside a window over [lo, hi): a SIGBUS it raises there
+ * returns -EIO instead of killing the process.  fn must not lock or
+ * allocate (a fault leaves it in the middle).  Strict mode's copies
+ * between its view and the file go through here.
+ */
+int sm_safe_run(void (*fn)(void *), void *arg, uintptr_t lo, uintptr_t hi)
+{
+	struct sm_window w;
+	int r = sm_safe_install();
+
+	if (r < 0)
+		return r;
+	w.lo = lo;
+	w.hi = hi;
+	w.prev = cur_window;
+	if (sigsetjmp(w.env, 0))
+		return -EIO;
+	cur_window = &w;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	fn(arg);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	cur_window = w.prev;
+	return 0;
+}
