@@ -164,6 +164,12 @@ struct sm_hwprobe_pair {
 	uint64_t value;
 };
 int sm_sys_riscv_hwprobe(struct sm_hwprobe_pair *pairs, size_t n);
+/* Strict mode: an OFD lock (F_WRLCK, F_UNLCK) of [off, off + len), without waiting. */
+int sm_sys_ofd_lock(int fd, short type, uint64_t off, uint64_t len);
+int sm_sys_write_all(int fd, const void *buf, size_t len);
+long sm_sys_getpid(void);
+/* SIGKILL to this process: strict mode's crash point. */
+void sm_sys_kill_self(void) __attribute__((noreturn));
 
 /* ---- log.c: callback, per-thread last cause/advice, environment. */
 void sm_log(int level, const char *fmt, ...)

@@ -34,6 +34,7 @@ static const char *const names[FI_N_] = {
 	[FI_IOCTL] = "ioctl", [FI_READLINK] = "readlink", [FI_REALPATH] = "realpath",
 	[FI_OPENDIR] = "opendir", [FI_MEMFD] = "memfd_create", [FI_UNAME] = "uname",
 	[FI_SIGACTION] = "sigaction",
+	[FI_KILL] = "kill", [FI_GETPID] = "getpid",
 };
 
 /*
@@ -73,6 +74,10 @@ static const int errnos[FI_N_][FI_MAX_ERRNOS] = {
 	[FI_MEMFD] = { EMFILE, ENOMEM, ENOSYS },
 	[FI_UNAME] = { EFAULT },
 	[FI_SIGACTION] = { EINVAL },
+	/* Strict mode's crash point: traced, never failed (it cannot fail
+	 * for the process itself, and the library then exits anyway). */
+	[FI_KILL] = { 0 },
+	[FI_GETPID] = { 0 },
 };
 
 const char *fi_name(enum fi_fn f)
@@ -298,6 +303,16 @@ DIR *__wrap_opendir(const char *p)
 	if (hit(FI_OPENDIR))
 		return NULL;
 	return __real_opendir(p);
+}
+
+WRAP(int, kill, FI_KILL, (pid_t pid, int sig), (pid, sig))
+
+pid_t __real_getpid(void);
+pid_t __wrap_getpid(void);
+pid_t __wrap_getpid(void)
+{
+	(void)hit(FI_GETPID);
+	return __real_getpid();
 }
 
 /* Writes and reads can also come up short. */
