@@ -93,6 +93,7 @@ enum syncmap_cause {
 	SYNCMAP_CAUSE_NO_FLUSH_INSN,	/* "cpu_cannot_flush" */
 	SYNCMAP_CAUSE_NO_NVDIMM_BUS,	/* "no_nvdimm_bus" */
 	SYNCMAP_CAUSE_ERROR,		/* "error": a call failed, see advice */
+	SYNCMAP_CAUSE_STRICT_MODE,	/* "strict_mode": a test mode, see advice */
 };
 
 /* Flags of syncmap_open() and syncmap_open_fd(). */
@@ -105,6 +106,7 @@ enum syncmap_cause {
 #define SYNCMAP_PREFAULT	(1U << 6) /* fault the whole mapping in */
 #define SYNCMAP_NOFOLLOW	(1U << 7) /* refuse a symbolic link */
 #define SYNCMAP_RESIZE		(1U << 8) /* set the size exactly (may shrink) */
+#define SYNCMAP_STRICT		(1U << 9) /* test mode: only persisted lines reach the file */
 
 /* Flags of syncmap_memcpy() and syncmap_memset(). */
 #define SYNCMAP_COPY_NODRAIN	(1U << 0) /* leave the final fence to the caller */

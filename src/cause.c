@@ -22,6 +22,7 @@ static const char *const cause_names[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_NO_FLUSH_INSN] = "cpu_cannot_flush",
 	[SYNCMAP_CAUSE_NO_NVDIMM_BUS] = "no_nvdimm_bus",
 	[SYNCMAP_CAUSE_ERROR] = "error",
+	[SYNCMAP_CAUSE_STRICT_MODE] = "strict_mode",
 };
 
 static const char *const cause_advice[SM_CAUSE_COUNT] = {
@@ -57,6 +58,10 @@ static const char *const cause_advice[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_NO_NVDIMM_BUS] =
 		"this machine has no NVDIMM bus (no persistent memory), so no file here can use MAP_SYNC; files persist with msync",
 	[SYNCMAP_CAUSE_ERROR] = "a system call failed",
+	[SYNCMAP_CAUSE_STRICT_MODE] =
+		"strict mode is on (SYNCMAP_STRICT): the program works on a private view and only the "
+		"cache lines it persists reach the file; a test mode, slow by design: do not measure or "
+		"ship it",
 };
 
 SM_EXPORT const char *syncmap_cause_name(enum syncmap_cause c)

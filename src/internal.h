@@ -21,10 +21,10 @@
 /* The valid bits of each flag word, and the number of causes: kept out of
  * the public header so that adding a flag or a cause changes no constant
  * a program was compiled with. */
-#define SM_OPEN_VALID ((1U << 9) - 1)
+#define SM_OPEN_VALID ((1U << 10) - 1)
 #define SM_COPY_VALID ((1U << 1) - 1)
 #define SM_PROBE_VALID ((1U << 1) - 1)
-#define SM_CAUSE_COUNT (SYNCMAP_CAUSE_ERROR + 1)
+#define SM_CAUSE_COUNT (SYNCMAP_CAUSE_STRICT_MODE + 1)
 
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03

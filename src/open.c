@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 
 #include "facts.h"
+#include "strict.h"
 
 #define SM_DEFAULT_MODE 0600
 #define SM_ZERO_CHUNK (1u << 20)
@@ -46,6 +47,10 @@ static int check_flags(unsigned flags, bool by_fd)
 	if (by_fd && (flags & (SYNCMAP_CREATE | SYNCMAP_EXCL | SYNCMAP_NOFOLLOW)))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "CREATE, EXCL and NOFOLLOW apply to paths, not to syncmap_open_fd()");
+	if ((flags & SYNCMAP_STRICT) && (flags & SYNCMAP_RDONLY))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "SYNCMAP_STRICT needs a writable mapping: nothing is persisted through "
+			       "a read-only one");
 	return 0;
 }
 
@@ -284,6 +289,8 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 			sm_fail(r, SYNCMAP_CAUSE_ERROR, "shrinking the file to %llu bytes failed: %s",
 				(unsigned long long)undo->shrink_to, strerror(-r));
 	}
+	if (r == 0)
+		r = sm_strict_attach(m, flags);
 	if (r < 0) {
 		undo_open(undo, fd);
 		destroy(m);

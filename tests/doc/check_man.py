@@ -328,7 +328,8 @@ class Checker:
 # exported functions; everything else a file returns must be documented.
 INTERNAL_ERRNOS = {"probe.c": {"EPROTO"}}
 # Files without exports whose errors surface through another file's.
-ERRNO_OWNER = {"map.c": "open.c"}
+ERRNO_OWNER = {"map.c": "open.c", "strict.c": "persist.c", "strict_open.c": "open.c",
+               "strict_run.c": "open.c"}
 RETURNED_ERRNO = re.compile(r"(?:return -|sm_fail\(-|\? -|: -)(E[A-Z0-9]+)\b")
 
 

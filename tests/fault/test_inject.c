@@ -106,10 +106,12 @@ static void fresh_pattern(struct ctx *c, size_t len)
 	ft_write_pattern(c->path, len, 1);
 }
 
+static unsigned open_flags;	/* SYNCMAP_STRICT for the strict-mode ops */
+
 static void open_mapping(struct ctx *c)
 {
 	fresh_pattern(c, FILE_LEN);
-	if (syncmap_open(c->path, 0, 0, 0, &c->m) != 0)
+	if (syncmap_open(c->path, open_flags, 0, 0, &c->m) != 0)
 		abort();
 	c->addr = syncmap_addr(c->m);
 	c->len = syncmap_length(c->m);
@@ -477,6 +479,37 @@ static int run_deep_flush(struct ctx *c)
 	return syncmap_deep_flush(c->m, (uint8_t *)c->addr + 3 * page, (size_t)page);
 }
 
+/* ---- Strict mode: the same operations on a private view. */
+
+static void setup_strict_full(struct ctx *c)
+{
+	open_flags = SYNCMAP_STRICT;
+	setup_full(c);
+}
+
+static int run_strict_open(struct ctx *c)
+{
+	return syncmap_open(c->path, SYNCMAP_STRICT, 0, 0, &c->m);
+}
+
+static void setup_strict_mapped(struct ctx *c)
+{
+	open_flags = SYNCMAP_STRICT;
+	setup_mapped(c);
+}
+
+static void setup_strict_batch(struct ctx *c)
+{
+	open_flags = SYNCMAP_STRICT;
+	setup_batch(c);
+}
+
+static void setup_strict_persisted(struct ctx *c)
+{
+	open_flags = SYNCMAP_STRICT;
+	setup_persisted(c);
+}
+
 static const struct op ops[] = {
 	{ "open-create", setup_absent, run_create, check_create },
 	{ "open-create-link", setup_dangling, run_create_dangling, check_create_dangling },
@@ -497,6 +530,13 @@ static const struct op ops[] = {
 	{ "probe-new", setup_absent, run_probe, check_probe_absent },
 	{ "probe-mapping", setup_mapped, run_probe_mapping, check_probe_mapping },
 	{ "deep-flush", setup_mapped, run_deep_flush, check_page3 },
+	{ "strict-open", setup_strict_full, run_strict_open, check_opened_full },
+	{ "strict-persist", setup_strict_mapped, run_persist, check_page3 },
+	{ "strict-flush-drain", setup_strict_mapped, run_flush_drain, check_page3 },
+	{ "strict-memcpy", setup_strict_mapped, run_memcpy, check_page3 },
+	{ "strict-write-safe", setup_strict_mapped, run_write_safe, check_page3 },
+	{ "strict-batch", setup_strict_batch, run_batch, check_batch },
+	{ "strict-close", setup_strict_persisted, run_close, check_closed },
 };
 
 /* ---- The driver. */
@@ -532,6 +572,7 @@ static int run_once(const struct op *op, unsigned at, int err)
 	size_t heap;
 
 	c.path = ft_path("data");
+	open_flags = 0;
 	fds = ft_count_fds();
 	maps = ft_count_maps();
 	heap = ft_heap_in_use();

@@ -517,6 +517,12 @@ int ut_setup(void **state)
 	mock_reset();
 	unsetenv("SYNCMAP_FORCE_GRANULARITY");
 	unsetenv("SYNCMAP_LOG_LEVEL");
+	/* Strict mode wraps every open; the tests that want it ask. */
+	unsetenv("SYNCMAP_STRICT");
+	unsetenv("SYNCMAP_STRICT_CRASH");
+	unsetenv("SYNCMAP_STRICT_EVICT");
+	unsetenv("SYNCMAP_STRICT_SEED");
+	unsetenv("SYNCMAP_STRICT_REPORT");
 	syncmap_set_log(NULL, NULL, SYNCMAP_LOG_WARNING);
 	return 0;
 }

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Strict mode, line by line: only the cache lines a persist, a drain or a
+ * commit covers reach the file, with the values the model says (a flush's
+ * snapshot, a persist's current one), on the page and the cache-line path;
+ * a flush waits for a drain of its own thread; a close drops what was
+ * never persisted; the mode says so in the cause, the advice and the log;
+ * what it cannot model is refused.  The crash counter has its own file
+ * (test_strict_crash.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "mock.h"
+
+#define LINE 64u
+#define LEN (16u * 4096u)
+
+/* The file's bytes, as another reader of the file sees them. */
+static void file_bytes(const char *path, void *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, n, 0), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * Every byte of the file equals old except the lines [from, to) of the
+ * line index, which equal view.  That is the whole property: nothing
+ * outside the covered lines moved, everything inside did.
+ */
+static void assert_lines(const char *path, const uint8_t *old, const uint8_t *view,
+			 size_t from_line, size_t to_line)
+{
+	uint8_t *f = malloc(LEN);
+
+	assert_non_null(f);
+	file_bytes(path, f, LEN);
+	for (size_t i = 0; i < LEN; i++) {
+		size_t l = i / LINE;
+		const uint8_t *want = l >= from_line && l < to_line ? view : old;
+
+		if (f[i] != want[i])
+			fail_msg("byte %zu (line %zu): file has %u, expected %u (lines %zu..%zu copied)",
+				 i, l, f[i], want[i], from_line, to_line);
+	}
+	free(f);
+}
+
+struct fixture {
+	const char *path;
+	struct syncmap *m;
+	uint8_t *view;
+	uint8_t old[LEN];
+};
+
+static void open_strict(struct fixture *x, const char *name, unsigned flags)
+{
+	x->path = ut_make_file(name, LEN);
+	file_bytes(x->path, x->old, LEN);
+	assert_int_equal(syncmap_open(x->path, flags | SYNCMAP_STRICT, 0, 0, &x->m), 0);
+	x->view = syncmap_addr(x->m);
+	assert_memory_equal(x->view, x->old, LEN);
+}
+
+/* Store new values everywhere in the view: nothing reaches the file. */
+static void scribble(struct fixture *x)
+{
+	for (size_t i = 0; i < LEN; i++)
+		x->view[i] = (uint8_t)~x->old[i];
+	assert_lines(x->path, x->old, x->view, 0, 0);
+}
+
+static const unsigned paths[] = { SYNCMAP_FORBID_SYNC, 0 };
+
+static void test_persist_copies_covered_lines(void **state)
+{
+	(void)state;
+	for (size_t p = 0; p < 2; p++) {
+		struct fixture x;
+
+		open_strict(&x, "lines", paths[p]);
+		assert_int_equal(syncmap_granularity(x.m),
+				 p ? SYNCMAP_GRAN_CACHE_LINE : SYNCMAP_GRAN_PAGE);
+		scribble(&x);
+		/* One byte in the middle of line 5: line 5 alone. */
+		assert_int_equal(syncmap_persist(x.m, x.view + 5 * LINE + 17, 1), 0);
+		assert_lines(x.path, x.old, x.view, 5, 6);
+		/* A range from the last byte of line 6 to the first of line 8. */
+		assert_int_equal(syncmap_persist(x.m, x.view + 7 * LINE - 1, LINE + 2), 0);
+		assert_lines(x.path, x.old, x.view, 5, 9);
+		assert_int_equal(syncmap_close(x.m), 0);
+	}
+}
+
+static void test_range_across_pages(void **state)
+{
+	struct fixture x;
+
+	(void)state;
+	open_strict(&x, "pages", SYNCMAP_FORBID_SYNC);
+	scribble(&x);
+	/* 20 bytes over the boundary of pages 0 and 1: lines 63 and 64. */
+	assert_int_equal(syncmap_persist(x.m, x.view + 4096 - 10, 20), 0);
+	assert_lines(x.path, x.old, x.view, 63, 65);
+	/* The page path below was asked for the translated range. */
+	assert_true(mock.msync_calls > 0);
+	assert_true(mock.msync_addr + mock.msync_len <= (uintptr_t)x.view ||
+		    mock.msync_addr >= (uintptr_t)x.view + LEN);
+	assert_int_equal(syncmap_close(x.m), 0);
+}
+
+static void test_flush_waits_for_drain(void **state)
+{
+	struct fixture x;
+
+	(void)state;
+	open_strict(&x, "flush", 0);
+	scribble(&x);
+	assert_int_equal(syncmap_flush(x.m, x.view + 2 * LINE, 3 * LINE), 0);
+	assert_lines(x.path, x.old, x.view, 0, 0);
+	assert_int_equal(syncmap_drain(x.m), 0);
+	assert_lines(x.path, x.old, x.view, 2, 5);
+	/* A drain with nothing flushed changes nothing. */
+	assert_int_equal(syncmap_drain(x.m), 0);
+	assert_lines(x.path, x.old, x.view, 2, 5);
+	assert_int_equal(syncmap_close(x.m), 0);
+}
+
+/* A flush takes the lines as they are; a later store to them without a
+ * new flush is not covered by the drain. */
+static void test_flush_is_a_snapshot(void **state)
+{
+	struct fixture x;
+	uint8_t *f = malloc(LEN);
+
+	(void)state;
+	assert_non_null(f);
+	open_strict(&x, "snap", SYNCMAP_FORBID_SYNC);
+	memset(x.view + LINE, 0xaa, LINE);
+	assert_int_equal(syncmap_flush(x.m, x.view + LINE, LINE), 0);
+	memset(x.view + LINE, 0xbb, LINE);
+	assert_int_equal(syncmap_drain(x.m), 0);
+	file_bytes(x.path, f, LEN);
+	for (size_t i = LINE; i < 2 * LINE; i++)
+		assert_int_equal(f[i], 0xaa);
+	/* A persist takes them as they are when it runs. */
+	assert_int_equal(syncmap_persist(x.m, x.view + LINE, 1), 0);
+	file_bytes(x.path, f, LEN);
+	for (size_t i = LINE; i < 2 * LINE; i++)
+		assert_int_equal(f[i], 0xbb);
+	free(f);
+	assert_int_equal(syncmap_close(x.m), 0);
+}
+
+/* The newer of two overlapping flushes wins the lines they share. */
+static void test_overlapping_flushes(void **state)
+{
+	struct fixture x;
+	uint8_t *f = malloc(LEN);
+
+	(void)state;
+	assert_non_null(f);
+	open_strict(&x, "overlap", 0);
+	memset(x.view, 1, 4 * LINE);
+	assert_int_equal(syncmap_flush(x.m, x.view, 4 * LINE), 0);
+	memset(x.view + LINE, 2, LINE);
+	assert_int_equal(syncmap_flush(x.m, x.view + LINE, LINE), 0);
+	assert_int_equal(syncmap_drain(x.m), 0);
+	file_bytes(x.path, f, LEN);
+	for (size_t i = 0; i < 4 * LINE; i++)
+		assert_int_equal(f[i], i / LINE == 1 ? 2 : 1);
+	free(f);
+	assert_int_equal(syncmap_close(x.m), 0);
+}
+
+struct flusher {
+	struct syncmap *m;
+	uint8_t *at;
+	int step;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void wait_step(struct flusher *f, int want)
+{
+	pthread_mutex_lock(&f->mu);
+	while (f->step < want)
+		pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void set_step(struct flusher *f, int step)
+{
+	pthread_mutex_lock(&f->mu);
+	f->step = step;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void *flush_thread(void *arg)
+{
+	struct flusher *f = arg;
+
+	if (syncmap_flush(f->m, f->at, LINE) != 0)
+		return (void *)1;
+	set_step(f, 1);
+	wait_step(f, 2);
+	return (void *)(intptr_t)(syncmap_drain(f->m) != 0);
+}
+
+/* A drain completes the flushes of its own thread only. */
+static void test_drain_is_per_thread(void **state)
+{
+	struct fixture x;
+	struct flusher f = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	open_strict(&x, "threads", SYNCMAP_FORBID_SYNC);
+	scribble(&x);
+	f.m = x.m;
+	f.at = x.view + 9 * LINE;
+	assert_int_equal(pthread_create(&t, NULL, flush_thread, &f), 0);
+	wait_step(&f, 1);
+	assert_int_equal(syncmap_flush(x.m, x.view + 3 * LINE, LINE), 0);
+	assert_int_equal(syncmap_drain(x.m), 0);
+	assert_lines(x.path, x.old, x.view, 3, 4);
+	set_step(&f, 2);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);
+	/* Lines 3 and 9 now, nothing between. */
+	{
+		uint8_t *file = malloc(LEN);
+
+		assert_non_null(file);
+		file_bytes(x.path, file, LEN);
+		for (size_t i = 0; i < LEN; i++) {
+			size_t l = i / LINE;
+
+			assert_int_equal(file[i], l == 3 || l == 9 ? x.view[i] : x.old[i]);
+		}
+		free(file);
+	}
+	assert_int_equal(syncmap_close(x.m), 0);
+}
+
+static void test_batch_commits_added_lines(void **state)
+{
+	for (size_t p = 0; p < 2; p++) {
+		struct syncmap_batch *b = NULL;
+		struct fixture x;
+		uint8_t *f = malloc(LEN);
+
+		(void)state;
+		assert_non_null(f);
+		open_strict(&x, "batch", paths[p]);
+		scribble(&x);
+		assert_int_equal(syncmap_batch_new(x.m, 2, &b), 0);
+		/* Partial lines in three pages, more than the capacity. */
+		assert_int_equal(syncmap_batch_add(b, x.view + 10, 5), 0);
+		assert_int_equal(syncmap_batch_add(b, x.view + 4096 + 70, 100), 0);
+		assert_int_equal(syncmap_batch_add(b, x.view + 3 * 4096 + 63, 2), 0);
+		assert_lines(x.path, x.old, x.view, 0, 0);
+		assert_int_equal(syncmap_batch_commit(b), 0);
+		file_bytes(x.path, f, LEN);
+		for (size_t i = 0; i < LEN; i++) {
+			size_t l = i / LINE;
+			bool in = l == 0 || l == 65 || l == 66 || l == 192 || l == 193;
+
+			if (f[i] != (in ? x.view[i] : x.old[i]))
+				fail_msg("path %zu: byte %zu (line %zu) %s", p, i, l,
+					 in ? "not committed" : "committed but never added");
+		}
+		syncmap_batch_free(b);
+		free(f);
+		assert_int_equal(syncmap_close(x.m), 0);
+	}
+}
+
+static void test_copies(void **state)
+{
+	static const char rec[] = "a record across two lines, longer than sixty-four bytes......";
+	struct fixture x;
+
+	(void)state;
+	open_strict(&x, "copy", 0);
+	assert_int_equal(syncmap_memcpy(x.m, x.view + 40, rec, sizeof(rec), SYNCMAP_COPY_NODRAIN), 0);
+	assert_lines(x.path, x.old, x.view, 0, 0);
+	assert_int_equal(syncmap_drain(x.m), 0);
+	assert_lines(x.path, x.old, x.view, 0, 2);
+	assert_int_equal(syncmap_memset(x.m, x.view + 4096, 7, 3 * LINE, 0), 0);
+	{
+		uint8_t f[3 * LINE];
+		int fd = open(x.path, O_RDONLY);
+
+		assert_int_equal(pread(fd, f, sizeof(f), 4096), (ssize_t)sizeof(f));
+		close(fd);
+		for (size_t i = 0; i < sizeof(f); i++)
+			assert_int_equal(f[i], 7);
+	}
+	assert_int_equal(syncmap_write_safe(x.m, x.view + 8192, rec, 8), 0);
+	{
+		char f[8];
+		int fd = open(x.path, O_RDONLY);
+
+		assert_int_equal(pread(fd, f, 8, 8192), 8);
+		close(fd);
+		assert_memory_equal(f, rec, 8);
+	}
+	assert_int_equal(syncmap_close(x.m), 0);
+}
+
+/* What was never persisted is dropped at close, as a power cut would drop
+ * it; what was is there for the next open. */
+static void test_close_drops_unpersisted(void **state)
+{
+	struct fixture x;
+	struct syncmap *m;
+	uint8_t *p;
+
+	(void)state;
+	open_strict(&x, "close", SYNCMAP_FORBID_SYNC);
+	memset(x.view, 0x11, LINE);
+	memset(x.view + LINE, 0x22, LINE);
+	assert_int_equal(syncmap_persist(x.m, x.view, 1), 0);
+	assert_int_equal(syncmap_close(x.m), 0);
+	assert_int_equal(syncmap_open(x.path, 0, 0, 0, &m), 0);
+	p = syncmap_addr(m);
+	for (size_t i = 0; i < LINE; i++) {
+		assert_int_equal(p[i], 0x11);
+		assert_int_equal(p[LINE + i], x.old[LINE + i]);
+	}
+	assert_int_equal(syncmap_close(m), 0);
+}
+
+static void test_says_so(void **state)
+{
+	struct syncmap *m;
+	const char *path = ut_make_file("says", LEN);
+
+	(void)state;
+	ut_log_capture(SYNCMAP_LOG_WARNING);
+	assert_int_equal(syncmap_open(path, SYNCMAP_FORBID_SYNC | SYNCMAP_STRICT, 0, 0, &m), 0);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_STRICT_MODE);
+	assert_string_equal(syncmap_cause_name(SYNCMAP_CAUSE_STRICT_MODE), "strict_mode");
+	assert_non_null(strstr(syncmap_advice(m), "strict mode"));
+	assert_non_null(strstr(syncmap_advice(m), "do not measure or ship"));
+	/* The path below and its own cause. */
+	assert_non_null(strstr(syncmap_advice(m), "page path, cause map_sync_forbidden"));
+	assert_true(ut_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
+	assert_true(ut_log_contains("strict mode"));
+	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
+static void test_environment(void **state)
+{
+	struct syncmap *m;
+	const char *path = ut_make_file("env", LEN);
+
+	(void)state;
+	setenv("SYNCMAP_STRICT", "1", 1);
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_STRICT_MODE);
+	assert_non_null(strstr(syncmap_advice(m), "SYNCMAP_STRICT in the environment"));
+	assert_int_equal(syncmap_close(m), 0);
+	/* Read-only opens have nothing to persist: left alone. */
+	assert_int_equal(syncmap_open(path, SYNCMAP_RDONLY, 0, 0, &m), 0);
+	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_READ_ONLY);
+	assert_int_equal(syncmap_close(m), 0);
+	setenv("SYNCMAP_STRICT", "0", 1);
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
+	assert_int_not_equal(syncmap_cause(m), SYNCMAP_CAUSE_STRICT_MODE);
+	assert_int_equal(syncmap_close(m), 0);
+	/* A setting without strict mode is not silently ignored. */
+	unsetenv("SYNCMAP_STRICT");
+	setenv("SYNCMAP_STRICT_CRASH", "5", 1);
+	ut_log_capture(SYNCMAP_LOG_WARNING);
+	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
+	assert_true(ut_log_contains("SYNCMAP_STRICT_CRASH is set but strict mode is off"));
+	assert_int_equal(syncmap_close(m), 0);
+	unsetenv("SYNCMAP_STRICT_CRASH");
+}
+
+static void refused(const char *path, unsigned flags, int err, const char *says)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+
+	assert_int_equal(syncmap_open(path, flags, 0, 0, &m), err);
+	assert_null(m);
+	assert_non_null(strstr(syncmap_last_advice(), says));
+	assert_nothing_left(s);
+}
+
+static void test_bad_settings(void **state)
+{
+	const char *path = ut_make_file("bad", LEN);
+	static const char *const bad[][2] = {
+		{ "SYNCMAP_STRICT_CRASH", "12x" }, { "SYNCMAP_STRICT_CRASH", "-1" },
+		{ "SYNCMAP_STRICT_EVICT", "1.5" }, { "SYNCMAP_STRICT_EVICT", "0,5" },
+		{ "SYNCMAP_STRICT_SEED", "seven" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(bad[i][0], bad[i][1], 1);
+		refused(path, SYNCMAP_STRICT, -EINVAL, bad[i][0]);
+		assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_STRICT_MODE);
+		unsetenv(bad[i][0]);
+	}
+	refused(path, SYNCMAP_STRICT | SYNCMAP_RDONLY, -EINVAL, "writable");
+}
+
+/* Two private views of the same bytes cannot be kept coherent. */
+static void test_overlap_refused(void **state)
+{
+	const char *path = ut_make_file("twice", LEN);
+	struct syncmap *a, *b, *c;
+	int fd;
+
+	(void)state;
+	assert_int_equal(syncmap_open(path, SYNCMAP_STRICT, 0, 0, &a), 0);
+	refused(path, SYNCMAP_STRICT, -EBUSY, "already mapped in strict mode");
+	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_STRICT_MODE);
+	assert_int_equal(syncmap_close(a), 0);
+	/* Disjoint ranges of one descriptor are fine; an overlap is not. */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, 4096, SYNCMAP_STRICT, &a), 0);
+	assert_int_equal(syncmap_open_fd(fd, 4096, 4096, SYNCMAP_STRICT, &b), 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, 8192, SYNCMAP_STRICT, &c), -EBUSY);
+	/* Each persists its own bytes, at its own file offset. */
+	memset(syncmap_addr(b), 0x5a, 8);
+	assert_int_equal(syncmap_persist(b, syncmap_addr(b), 8), 0);
+	{
+		uint8_t f[8];
+
+		assert_int_equal(pread(fd, f, 8, 4096), 8);
+		for (int i = 0; i < 8; i++)
+			assert_int_equal(f[i], 0x5a);
+	}
+	assert_int_equal(syncmap_close(a), 0);
+	assert_int_equal(syncmap_close(b), 0);
+	/* Closed: the range is free again. */
+	assert_int_equal(syncmap_open_fd(fd, 0, 8192, SYNCMAP_STRICT, &c), 0);
+	assert_int_equal(syncmap_close(c), 0);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_persist_copies_covered_lines, ut_setup),
+		cmocka_unit_test_setup(test_range_across_pages, ut_setup),
+		cmocka_unit_test_setup(test_flush_waits_for_drain, ut_setup),
+		cmocka_unit_test_setup(test_flush_is_a_snapshot, ut_setup),
+		cmocka_unit_test_setup(test_overlapping_flushes, ut_setup),
+		cmocka_unit_test_setup(test_drain_is_per_thread, ut_setup),
+		cmocka_unit_test_setup(test_batch_commits_added_lines, ut_setup),
+		cmocka_unit_test_setup(test_copies, ut_setup),
+		cmocka_unit_test_setup(test_close_drops_unpersisted, ut_setup),
+		cmocka_unit_test_setup(test_says_so, ut_setup),
+		cmocka_unit_test_setup(test_environment, ut_setup),
+		cmocka_unit_test_setup(test_bad_settings, ut_setup),
+		cmocka_unit_test_setup(test_overlap_refused, ut_setup),
+	};
+
+	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+}
