@@ -60,6 +60,7 @@ struct bench_files {
 	int cl_fd, pg_fd;
 	struct view sm_cl, p2_cl;	/* cache-line path */
 	struct view sm_pg, p2_pg;	/* page path */
+	struct view sm_cl_strict, sm_pg_strict;	/* the same files in strict mode */
 	bool cl_durable;		/* MAP_SYNC really took */
 	enum syncmap_insn flush;	/* what libsyncmap chose; raw uses it too */
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Cases 1-5: what each compares, on which view of which file. */
+/* Cases 1-5 and 7: what each compares, on which view of which file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 static const size_t persist_sizes[] = { 64, 256, 4096, 65536 };
 static const size_t copy_sizes[] = { 256, 1024, 4096, 16384, 65536, 262144, 1048576 };
+static const size_t strict_sizes[] = { 64, 4096 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -138,6 +139,22 @@ static int copy_cache_line(struct ctx *x, size_t size)
 	return finish(x, &c, false);
 }
 
+/* Case 7: a persist in strict mode against the same persist without it,
+ * on each path (strict mode is a test mode; this says what a sweep's
+ * persist costs). */
+static int strict_cost(struct ctx *x, size_t size, bool page)
+{
+	struct bench_files *f = x->f;
+	struct bench_case c = { .bench = "strict", .path = page ? "page" : "cache_line",
+				.size = size, .durable = page || f->cl_durable };
+
+	add(&c, "syncmap", NULL, 1, op_persist_syncmap, page ? &f->sm_pg : &f->sm_cl,
+	    BENCH_OFF_PERSIST);
+	add(&c, "strict", NULL, 1, op_persist_syncmap, page ? &f->sm_pg_strict : &f->sm_cl_strict,
+	    BENCH_OFF_PERSIST);
+	return finish(x, &c, page);
+}
+
 /* Batches are allocated here, outside every timed loop. */
 static int ctx_init(struct ctx *x)
 {
@@ -200,6 +217,10 @@ static int run_all(struct ctx *x)
 		r = batch_page(x);
 	for (size_t i = 0; i < COUNT(copy_sizes) && r == 0; i++)
 		r = copy_cache_line(x, copy_sizes[i]);
+	for (size_t i = 0; i < COUNT(strict_sizes) && r == 0; i++)
+		r = strict_cost(x, strict_sizes[i], false);
+	for (size_t i = 0; i < COUNT(strict_sizes) && r == 0; i++)
+		r = strict_cost(x, strict_sizes[i], true);
 	return r;
 }
 

@@ -13,9 +13,9 @@ import tempfile
 
 PERSIST = [64, 256, 4096, 65536]
 COPY = [256, 1024, 4096, 16384, 65536, 262144, 1048576]
-BENCHES = {"persist", "batch", "memcpy", "fault"}
+BENCHES = {"persist", "batch", "memcpy", "fault", "strict"}
 PATHS = {"byte", "cache_line", "page"}
-IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync"}
+IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync", "strict"}
 
 
 def expected_rows():
@@ -42,6 +42,10 @@ def expected_rows():
     for size in COPY:
         for impl in ("syncmap", "libpmem", "libpmem2"):
             rows.add(("memcpy", "cache_line", impl, None, size, 1))
+    for path in ("cache_line", "page"):
+        for size in (64, 4096):
+            for impl in ("syncmap", "strict"):
+                rows.add(("strict", path, impl, None, size, 1))
     return rows
 
 
@@ -114,10 +118,14 @@ class Checker:
         for key in sorted(seen.keys() - want, key=str):
             self.fail(f"unexpected row {key}")
         for key, o in seen.items():
-            if key[2] == "syncmap" and not o.get("ratio_vs") and key[1] == "cache_line":
+            if key[2] == "syncmap" and not o.get("ratio_vs") and key[1] == "cache_line" \
+                    and key[0] != "strict":
                 self.fail(f"syncmap row without ratios: {key}")
             if key[5] == 2 and not positive(o.get("speedup_vs_1_thread")):
                 self.fail(f"2-thread row without speedup: {key}")
+            if key[0] == "strict" and key[2] == "syncmap" and \
+                    not positive(o.get("strict_over_normal")):
+                self.fail(f"strict-mode row without its ratio: {key}")
         if targets < 20:
             self.fail(f"only {targets} target lines")
         return len(seen)

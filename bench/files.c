@@ -122,6 +122,25 @@ static int open_page(struct bench_files *f, const struct bench_opts *o)
 	return open_pmem2(&f->p2_pg, f->pg_fd, "PAGE", PMEM2_GRANULARITY_PAGE);
 }
 
+/* Strict mode over each path: what a persist costs in the test mode. */
+static int open_strict(struct bench_files *f)
+{
+	int r;
+
+	setenv("SYNCMAP_FORCE_GRANULARITY", "cache_line", 1);
+	r = open_syncmap(&f->sm_cl_strict, f->cl_path, SYNCMAP_STRICT);
+	unsetenv("SYNCMAP_FORCE_GRANULARITY");
+	if (r == 0)
+		r = open_syncmap(&f->sm_pg_strict, f->pg_path, SYNCMAP_STRICT | SYNCMAP_FORBID_SYNC);
+	if (r == 0 && (syncmap_cause(f->sm_cl_strict.sm) != SYNCMAP_CAUSE_STRICT_MODE ||
+		       syncmap_granularity(f->sm_cl_strict.sm) != SYNCMAP_GRAN_CACHE_LINE)) {
+		fprintf(stderr, "syncmap-bench: no strict mode over the cache-line path: %s\n",
+			syncmap_advice(f->sm_cl_strict.sm));
+		r = -ENOTSUP;
+	}
+	return r;
+}
+
 int bench_files_open(struct bench_files *f, const struct bench_opts *o)
 {
 	int r;
@@ -131,6 +150,8 @@ int bench_files_open(struct bench_files *f, const struct bench_opts *o)
 	r = open_cache_line(f, o);
 	if (r == 0)
 		r = open_page(f, o);
+	if (r == 0)
+		r = open_strict(f);
 	if (r < 0) {
 		bench_files_close(f);
 		return r;
@@ -157,6 +178,8 @@ void bench_files_close(struct bench_files *f)
 	close_view(&f->p2_cl);
 	close_view(&f->sm_pg);
 	close_view(&f->p2_pg);
+	close_view(&f->sm_cl_strict);
+	close_view(&f->sm_pg_strict);
 	if (f->cl_fd >= 0)
 		close(f->cl_fd);
 	if (f->pg_fd >= 0)

@@ -15,7 +15,8 @@
 static struct result results[MAX_RESULTS];
 static size_t nresults;
 
-static const char *const impl_order[] = { "syncmap", "raw", "libpmem", "libpmem2", "msync" };
+static const char *const impl_order[] = { "syncmap", "raw", "libpmem", "libpmem2", "msync",
+					   "strict" };
 #define NIMPL (sizeof(impl_order) / sizeof(impl_order[0]))
 
 size_t report_count(void)
@@ -96,7 +97,8 @@ static void json_row(const struct result *r)
 	       r->min_ns, r->spread, r->reps, r->durable ? "true" : "false");
 	if (!strcmp(r->impl, "syncmap")) {
 		for (size_t k = 1; k < NIMPL; k++) {
-			if ((o = peer(r, impl_order[k])) == NULL)
+			/* Strict mode is not a baseline: strict_over_normal. */
+			if (!strcmp(impl_order[k], "strict") || (o = peer(r, impl_order[k])) == NULL)
 				continue;
 			printf("%s\"%s\":%.3f", first ? ",\"ratio_vs\":{" : ",", o->impl, ratio(r, o));
 			first = false;
@@ -108,7 +110,15 @@ static void json_row(const struct result *r)
 		printf(",\"speedup_vs_1_thread\":%.3f", ratio(o, r));
 	if ((o = single_of(r)) != NULL)
 		printf(",\"single_over_batch\":%.3f", ratio(o, r));
+	if (!strcmp(r->impl, "syncmap") && (o = peer(r, "strict")) != NULL)
+		printf(",\"strict_over_normal\":%.3f", ratio(o, r));
 	printf("}\n");
+}
+
+/* The strict column only in the strict case's table. */
+static bool column(const char *bench, size_t k)
+{
+	return strcmp(impl_order[k], "strict") || !strcmp(bench, "strict");
 }
 
 static void table_title(const struct bench_case *c)
@@ -123,7 +133,8 @@ static void table_title(const struct bench_case *c)
 	       !c->durable ? "  [FORCED: CPU COST ONLY, NOT DURABLE]" : "");
 	printf("%9s %3s %-6s", "size", "thr", "mode");
 	for (size_t k = 0; k < NIMPL; k++)
-		printf(" %10s", impl_order[k]);
+		if (column(c->bench, k))
+			printf(" %10s", impl_order[k]);
 	printf("   | ns per op; ratios are libsyncmap's time over the other's\n");
 }
 
@@ -133,12 +144,14 @@ static void table_ratios(const struct result *r)
 
 	printf("   |");
 	for (size_t k = 1; k < NIMPL; k++)
-		if ((o = peer(r, impl_order[k])) != NULL)
+		if (strcmp(impl_order[k], "strict") && (o = peer(r, impl_order[k])) != NULL)
 			printf(" /%s %.2f", o->impl, ratio(r, o));
 	if ((o = one_thread(r)) != NULL)
 		printf("  2-thread speedup %.2f", ratio(o, r));
 	if ((o = single_of(r)) != NULL)
 		printf("  single/batch %.2f", ratio(o, r));
+	if ((o = peer(r, "strict")) != NULL)
+		printf("  strict/normal %.2f", ratio(o, r));
 }
 
 static void table_row(const struct result *r)
@@ -147,6 +160,8 @@ static void table_row(const struct result *r)
 
 	printf("%9zu %3u %-6s", r->size, r->threads, r->mode ? r->mode : "-");
 	for (size_t k = 0; k < NIMPL; k++) {
+		if (!column(r->bench, k))
+			continue;
 		if ((o = peer(r, impl_order[k])) != NULL)
 			printf(" %10.1f", o->ns);
 		else
