@@ -109,6 +109,35 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
+/* Strings made on the way, freed at the end. */
+static char **made;
+static size_t nmade, capmade;
+
+static void *keep(void *p)
+{
+	if (!p)
+		die("out of memory");
+	if (nmade == capmade) {
+		char **m = realloc(made, (capmade ? 2 * capmade : 16) * sizeof(*made));
+
+		if (!m)
+			die("out of memory");
+		made = m;
+		capmade = capmade ? 2 * capmade : 16;
+	}
+	made[nmade++] = p;
+	return p;
+}
+
+static void free_made(void)
+{
+	for (size_t i = 0; i < nmade; i++)
+		free(made[i]);
+	free(made);
+	made = NULL;
+	nmade = capmade = 0;
+}
+
 static char *xstrdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *xstrdup_printf(const char *fmt, ...)
@@ -120,7 +149,7 @@ static char *xstrdup_printf(const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) < 0)
 		die("out of memory");
 	va_end(ap);
-	return s;
+	return keep(s);
 }
 
 static void pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -214,6 +243,8 @@ static void rm_tree(const char *dir)
 	rmdir(dir);
 }
 
+static uint64_t *sample_list;
+
 static void cleanup(void)
 {
 	for (unsigned i = 0; i < MAX_JOBS; i++)
@@ -221,6 +252,10 @@ static void cleanup(void)
 			kill(-slots[i].pid, SIGKILL);
 	if (root[0])
 		rm_tree(root);
+	root[0] = '\0';
+	free_made();
+	free(sample_list);
+	sample_list = NULL;
 }
 
 /* ---- environments */
@@ -238,9 +273,7 @@ static char **base_env(size_t extra, size_t *n)
 
 	while (environ[count])
 		count++;
-	env = calloc(count + extra + 1, sizeof(*env));
-	if (!env)
-		die("out of memory");
+	env = keep(calloc(count + extra + 1, sizeof(*env)));
 	for (size_t i = 0; i < count; i++)
 		if (!ours(environ[i]))
 			env[k++] = environ[i];
@@ -574,7 +607,6 @@ static void timed_out(struct slot *s)
 
 /* ---- the schedule */
 
-static uint64_t *sample_list;
 static size_t sample_n, sample_next;
 static uint64_t sweep_next;
 static uint64_t stop_after = UINT64_MAX;	/* no point above this is started */
@@ -808,6 +840,10 @@ static size_t program_frames(struct frame *f, size_t n, size_t *first)
 				 (unsigned long)(f[k].addr - f[k].base));
 	}
 	if (any_lib) {
+		/* Before the library's frames there may be a sanitizer's
+		 * interceptor of backtrace(); skip both. */
+		while (i < n && !f[i].lib)
+			i++;
 		while (i < n && f[i].lib)
 			i++;
 	} else {
@@ -851,9 +887,7 @@ static char *shell_quote(const char *s)
 
 	for (const char *c = s; *c; c++)
 		n += *c == '\'' ? 4 : 1;
-	q = p = malloc(n);
-	if (!q)
-		die("out of memory");
+	q = p = keep(malloc(n));
 	*p++ = '\'';
 	for (const char *c = s; *c; c++) {
 		if (*c == '\'') {
