@@ -62,6 +62,18 @@ static int probe_one(const char *path, unsigned flags)
 	return r;
 }
 
+/* Strict mode wraps every open of this environment in a test mode the
+ * report does not describe: say so, where it cannot be missed. */
+static void strict_note(void)
+{
+	const char *v = getenv("SYNCMAP_STRICT");
+
+	if (v && *v && strcmp(v, "0"))
+		fprintf(stderr, "syncmap-probe: SYNCMAP_STRICT=%s is set: every writable open in this "
+			"environment is in strict mode, a test mode (cause strict_mode) over the "
+			"path reported below; unset it to measure or to run for real\n", v);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned flags = 0;
@@ -86,6 +98,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	strict_note();
 	for (i = first; i < argc; i++) {
 		if (!(flags & SYNCMAP_PROBE_JSON) && i > first)
 			putchar('\n');

@@ -365,6 +365,15 @@ static void test_says_so(void **state)
 	assert_true(ut_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
 	assert_true(ut_log_contains("strict mode"));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
+	/* The report of the mapping says it too. */
+	{
+		struct syncmap_probe *p = NULL;
+
+		assert_int_equal(syncmap_probe_mapping(m, &p), 0);
+		assert_int_equal(syncmap_probe_cause(p), SYNCMAP_CAUSE_STRICT_MODE);
+		assert_non_null(strstr(syncmap_probe_advice(p), "strict mode"));
+		syncmap_probe_free(p);
+	}
 	assert_int_equal(syncmap_close(m), 0);
 }
 
