@@ -150,11 +150,21 @@ static int write_flushed(struct sm_strict *s, const struct sm_flushed *f,
 	return r;
 }
 
-static int below_flush(struct sm_strict *s, size_t off, size_t len)
+/*
+ * Make lines [off, off + len) durable on the path below, each step on its
+ * own: a path that makes nothing durable before its drain (the journal)
+ * would otherwise turn the steps of one drain into one, and the crash
+ * points between them into nothing.
+ */
+int sm_strict_below_persist(struct sm_strict *s, size_t off, size_t len)
 {
 	uintptr_t a = (uintptr_t)s->file + off;
 
-	return len ? s->below.ops->flush(&s->below, a, a + len) : 0;
+	if (off >= s->len)
+		return 0;
+	if (len > s->len - off)
+		len = s->len - off;
+	return len ? s->below.ops->persist(&s->below, a, a + len) : 0;
 }
 
 /* Take the calling thread's flushed ranges out of s, newest first. */
@@ -193,23 +203,20 @@ static void free_flushed(struct sm_flushed *list, size_t n)
 	free(list);
 }
 
-/* A persist with nothing flushed before it: one step, the path's persist. */
+/* A persist with nothing flushed before it: one step. */
 static int persist_alone(struct sm_strict *s, size_t off, size_t len)
 {
-	uintptr_t a = (uintptr_t)s->file + off;
 	int r;
 
 	sm_strict_step(s, off, len, 1, 1);
 	r = sm_strict_move(s, s->file + off, s->view + off, len, off);
-	if (r == 0 && len)
-		r = s->below.ops->persist(&s->below, a, a + len);
-	return r;
+	return r ? r : sm_strict_below_persist(s, off, len);
 }
 
 /*
  * Complete the calling thread's flushes, and own (a persist's range, the
- * newest) if given: each range is one step, newest first, then one drain
- * of the path below.  On failure the ranges are dropped all the same, as
+ * newest) if given: each range is one step, newest first, made durable
+ * below before the next.  On failure the ranges are dropped all the same, as
  * the page path's kernel drops dirty state after a failed write-back.
  */
 static int complete(struct sm_strict *s, const struct sm_range *own)
@@ -234,7 +241,7 @@ static int complete(struct sm_strict *s, const struct sm_range *own)
 		r = sm_strict_move(s, s->file + d.own_off, s->view + d.own_off, d.own_len,
 				 d.own_off);
 		if (r == 0)
-			r = below_flush(s, d.own_off, d.own_len);
+			r = sm_strict_below_persist(s, d.own_off, d.own_len);
 		d.own = true;
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -242,10 +249,8 @@ static int complete(struct sm_strict *s, const struct sm_range *own)
 		d.n = i;	/* the newer ones, already written */
 		r = write_flushed(s, &list[i], &d);
 		if (r == 0)
-			r = below_flush(s, list[i].off, list[i].len);
+			r = sm_strict_below_persist(s, list[i].off, list[i].len);
 	}
-	if (r == 0)
-		r = s->below.ops->drain(&s->below);
 	free_flushed(list, n);
 	return r;
 }

@@ -49,6 +49,8 @@ struct sm_strict {
  * either becoming -EIO with advice; at is the file offset concerned. */
 int sm_strict_move(const struct sm_strict *s, void *dst, const void *src, size_t n,
 		   size_t at);
+/* Have the path below make lines [off, off + len) of s durable. */
+int sm_strict_below_persist(struct sm_strict *s, size_t off, size_t len);
 /* Drop the OFD lock on s's range, if it holds one. */
 void sm_strict_release_lock(struct sm_strict *s);
 /* -ENOTSUP with advice when s came to this process by fork(). */

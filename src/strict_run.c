@@ -285,49 +285,103 @@ static uint64_t choice(uint64_t point, uint64_t mapping, uint64_t line)
 	return mix(mix(mix(seed ^ 0x9e3779b97f4a7c15ULL) ^ point) ^ mapping) ^ line;
 }
 
+/* Lines are chosen in chunks of 64, one bit each. */
+#define SM_EVICT_CHUNK_LINES 64u
+#define SM_EVICT_HITS 64u
+
 struct sm_evict {
 	struct sm_strict *s;
-	uint64_t point, lines;
+	uint64_t point;
+	size_t pos;		/* the next chunk to scan, as an offset */
+	size_t n;		/* chunks in hit[] */
+	struct {
+		size_t off;	/* of the chunk */
+		uint64_t mask;	/* its lines written */
+	} hit[SM_EVICT_HITS];
 };
 
-/* Lines that differ between the view and the file are unpersisted
- * stores; write about half of them, as a CPU evicting them would. */
+/*
+ * Lines that differ between the view and the file are unpersisted
+ * stores; write about half of them to the file, as a CPU evicting them
+ * would, until hit[] is full.  Runs inside a SIGBUS window: no lock, no
+ * allocation, no call to the path below.
+ */
 static void evict_scan(void *arg)
 {
 	struct sm_evict *e = arg;
 	struct sm_strict *s = e->s;
-	size_t page = (size_t)sm_page_size();
+	size_t chunk = SM_EVICT_CHUNK_LINES * s->line;
 
-	for (size_t pg = 0; pg < s->len; pg += page) {
-		size_t pn = s->len - pg < page ? s->len - pg : page;
+	for (; e->pos < s->len && e->n < SM_EVICT_HITS; e->pos += chunk) {
+		size_t cn = s->len - e->pos < chunk ? s->len - e->pos : chunk;
+		uint64_t mask = 0;
 
-		if (memcmp(s->view + pg, s->file + pg, pn) == 0)
+		if (memcmp(s->view + e->pos, s->file + e->pos, cn) == 0)
 			continue;
-		for (size_t o = pg; o < pg + pn; o += s->line) {
-			size_t n = pg + pn - o < s->line ? pg + pn - o : s->line;
+		for (size_t k = 0; k * s->line < cn; k++) {
+			size_t o = e->pos + k * s->line;
+			size_t n = cn - k * s->line < s->line ? cn - k * s->line : s->line;
 
 			if (memcmp(s->view + o, s->file + o, n) == 0 ||
 			    !(mix(choice(e->point, s->id, o)) & 1))
 				continue;
 			memcpy(s->file + o, s->view + o, n);
-			e->lines++;
+			mask |= 1ULL << k;
+		}
+		if (mask) {
+			e->hit[e->n].off = e->pos;
+			e->hit[e->n].mask = mask;
+			e->n++;
 		}
 	}
 }
 
+/* The written lines are durable, as an evicted line is on the medium:
+ * a path that makes the file durable only on request (the journal)
+ * must hear of them. */
+static uint64_t evict_persist(struct sm_evict *e)
+{
+	uint64_t lines = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		uint64_t m = e->hit[i].mask;
+
+		lines += (uint64_t)__builtin_popcountll(m);
+		while (m) {
+			unsigned a = (unsigned)__builtin_ctzll(m), b = a;
+
+			while (b < 64 && (m >> b) & 1)
+				b++;
+			sm_strict_below_persist(e->s, e->hit[i].off + a * e->s->line,
+						(b - a) * e->s->line);
+			m &= b < 64 ? ~((1ULL << b) - 1) : 0;
+		}
+	}
+	return lines;
+}
+
+static void evict_mapping(struct sm_strict *s, uint64_t point)
+{
+	struct sm_evict e = { .s = s, .point = point };
+	uintptr_t v = (uintptr_t)s->view, f = (uintptr_t)s->file;
+	uint64_t lines = 0;
+	int r;
+
+	do {
+		e.n = 0;
+		/* A SIGBUS (a truncated file) ends this mapping's eviction. */
+		r = sm_safe_run(evict_scan, &e, v < f ? v : f, (v > f ? v : f) + s->len);
+		lines += evict_persist(&e);
+	} while (r == 0 && e.pos < s->len);
+	if (report)
+		__atomic_add_fetch(&report->evicted, lines, __ATOMIC_SEQ_CST);
+}
+
 static void evict_all(uint64_t point)
 {
-	for (struct sm_strict *s = mappings; s; s = s->next) {
-		struct sm_evict e = { s, point, 0 };
-		uintptr_t v = (uintptr_t)s->view, f = (uintptr_t)s->file;
-
-		if (s->inherited)
-			continue;
-		/* A SIGBUS (a truncated file) ends this mapping's eviction. */
-		sm_safe_run(evict_scan, &e, v < f ? v : f, (v > f ? v : f) + s->len);
-		if (report)
-			__atomic_add_fetch(&report->evicted, e.lines, __ATOMIC_SEQ_CST);
-	}
+	for (struct sm_strict *s = mappings; s; s = s->next)
+		if (!s->inherited)
+			evict_mapping(s, point);
 }
 
 static bool eviction_moment(uint64_t point)
