@@ -7,7 +7,8 @@
  * a drain's ranges are separate points, newest first; the report names the
  * point, the bytes and the call stack; eviction writes only unpersisted
  * lines, the same ones for the same seed; a mapping inherited by fork() is
- * refused in the child.
+ * refused in the child, and so is a second process in strict mode on the
+ * same bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -367,6 +368,34 @@ static void test_fork_refused(void **state)
 	assert_int_equal(syncmap_close(forked_map), 0);
 }
 
+/* Another process in strict mode on the same bytes is refused: each
+ * would work on a view the other never sees. */
+static void second_process(void *arg)
+{
+	struct syncmap *m = NULL;
+
+	CHILD_CHECK(syncmap_open(arg, SYNCMAP_STRICT, 0, 0, &m) == -EBUSY);
+	CHILD_CHECK(syncmap_last_cause() == SYNCMAP_CAUSE_STRICT_MODE);
+	CHILD_CHECK(strstr(syncmap_last_advice(), "another process") != NULL);
+	/* Bytes the parent does not hold are free. */
+	CHILD_CHECK(syncmap_open_fd(open(arg, O_RDWR), LEN - 4096, 4096, SYNCMAP_STRICT, &m) == 0);
+	CHILD_CHECK(syncmap_close(m) == 0);
+}
+
+static void test_second_process_refused(void **state)
+{
+	const char *path = ut_make_file("second", LEN);
+	struct syncmap *m;
+	int fd = open(path, O_RDWR);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, LEN - 4096, SYNCMAP_STRICT, &m), 0);
+	assert_int_equal(in_child(second_process, (void *)path), 0);
+	assert_int_equal(syncmap_close(m), 0);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup(test_drain_steps_newest_first, ut_setup),
 		cmocka_unit_test_setup(test_eviction, ut_setup),
 		cmocka_unit_test_setup(test_fork_refused, ut_setup),
+		cmocka_unit_test_setup(test_second_process_refused, ut_setup),
 	};
 
 	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
