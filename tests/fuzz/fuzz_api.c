@@ -238,7 +238,8 @@ static void by_path(struct in *in, long page)
 	if (!(flags & 0x8000))
 		flags &= SM_OPEN_VALID;
 	if (size > BIG_OK || size == 0) {
-		flags &= ~SYNCMAP_PREFAULT;
+		/* Strict mode's persist copies what it covers: a write. */
+		flags &= ~(SYNCMAP_PREFAULT | SYNCMAP_STRICT);
 		flags |= SYNCMAP_SPARSE;
 	}
 	if (!(mode & 0x8000))
@@ -268,7 +269,7 @@ static void by_fd(struct in *in, long page)
 	if (fd < 0)
 		return;
 	if (len > BIG_OK || len == 0) {
-		flags &= ~SYNCMAP_PREFAULT;
+		flags &= ~(SYNCMAP_PREFAULT | SYNCMAP_STRICT);
 		flags |= SYNCMAP_SPARSE;
 	}
 	r = syncmap_open_fd(fd, off, len, flags, &m);
