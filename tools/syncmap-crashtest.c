@@ -665,7 +665,16 @@ static void wait_some(void)
 	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	sigtimedwait(&set, NULL, &ts);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	st = sigtimedwait(&set, NULL, &ts);
+	if (st == SIGINT || st == SIGTERM || st == SIGHUP) {
+		/* Stopped from outside: leave no tries and no files behind. */
+		fprintf(stderr, "syncmap-crashtest: %s, stopping\n", strsignal(st));
+		cleanup();
+		exit(2);
+	}
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		struct slot *s = by_pid(pid);
 
@@ -1115,9 +1124,13 @@ int main(int argc, char **argv)
 	double t0 = now();
 
 	parse_args(argc, argv);
-	/* Children are waited for with sigtimedwait. */
+	/* Children are waited for with sigtimedwait, and so are the signals
+	 * that stop the tool, so that it can clean up first. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	make_dirs();
