@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "probe.h"
+#include "strict.h"
 
 /* Everything gathered before the facts are written out. */
 struct sm_gather {
@@ -260,6 +261,18 @@ static void answer_of(struct syncmap_probe *p, const struct sm_decision *d)
 	p->cause = d->cause;
 	snprintf(p->advice, sizeof(p->advice), "%s",
 		 d->cause == SYNCMAP_CAUSE_NONE ? "" : d->advice);
+	/* Strict mode wraps whatever path is decided; an open says so, and
+	 * so does the probe, so that nobody measures or ships it unaware. */
+	if (sm_strict_env()) {
+		p->cause = SYNCMAP_CAUSE_STRICT_MODE;
+		snprintf(p->advice, sizeof(p->advice),
+			 "strict mode (SYNCMAP_STRICT in the environment): an open works on a "
+			 "private view and only the cache lines it persists reach the file; do "
+			 "not measure or ship this. Below it: the %s path, cause %s%s%.500s",
+			 syncmap_granularity_name(d->gran), syncmap_cause_name(d->cause),
+			 d->cause == SYNCMAP_CAUSE_NONE ? "" : ": ",
+			 d->cause == SYNCMAP_CAUSE_NONE ? "" : d->advice);
+	}
 }
 
 /* Facts whose value may be unknown: JSON null, "unknown" in the API. */
@@ -414,6 +427,7 @@ static void emit_cpu(struct syncmap_probe *p, const struct sm_facts *f)
 		     syncmap_insn_name(sm_cpu_select(c, f->cpu_disabled)));
 	if (forced && *forced)
 		sm_probe_add(p, "forced_granularity", SM_FACT_STRING, "%s", forced);
+	add_bool(p, "strict_mode", sm_strict_env());
 }
 
 static void emit_all(struct syncmap_probe *p, const struct sm_gather *g)

@@ -103,6 +103,30 @@ static void test_new_path(void **state)
 	syncmap_probe_free(p);
 }
 
+/* SYNCMAP_STRICT in the environment: the probe says an open would be in
+ * strict mode, over the path it would get otherwise. */
+static void test_strict_env(void **state)
+{
+	struct syncmap_probe *p = NULL;
+	enum syncmap_granularity g;
+
+	(void)state;
+	assert_int_equal(syncmap_probe(path_in("later"), &p), 0);
+	assert_string_equal(fact(p, "strict_mode"), "false");
+	assert_int_not_equal(syncmap_probe_cause(p), SYNCMAP_CAUSE_STRICT_MODE);
+	g = syncmap_probe_granularity(p);
+	syncmap_probe_free(p);
+	setenv("SYNCMAP_STRICT", "1", 1);
+	assert_int_equal(syncmap_probe(path_in("later"), &p), 0);
+	unsetenv("SYNCMAP_STRICT");
+	assert_string_equal(fact(p, "strict_mode"), "true");
+	assert_int_equal(syncmap_probe_cause(p), SYNCMAP_CAUSE_STRICT_MODE);
+	assert_int_equal(syncmap_probe_granularity(p), g);
+	assert_non_null(strstr(syncmap_probe_advice(p), "strict mode"));
+	assert_non_null(strstr(syncmap_probe_advice(p), syncmap_granularity_name(g)));
+	syncmap_probe_free(p);
+}
+
 /* The facts of a file on this machine, and the deep flush an open keeps
  * from them. */
 static void test_region_lookups(void **state)
@@ -142,6 +166,7 @@ static int setup(void **state)
 
 	(void)state;
 	unsetenv("SYNCMAP_FORCE_GRANULARITY");
+	unsetenv("SYNCMAP_STRICT");
 	snprintf(dir, sizeof(dir), "%s/syncmap-probe-XXXXXX", t && *t ? t : "/tmp");
 	return mkdtemp(dir) ? 0 : -1;
 }
@@ -158,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_mapping_report),
 		cmocka_unit_test(test_bad_paths),
 		cmocka_unit_test(test_new_path),
+		cmocka_unit_test(test_strict_env),
 		cmocka_unit_test(test_region_lookups),
 	};
 
