@@ -13,14 +13,16 @@ export SYNCMAP_PORTS_CACHE
 py=$(command -v python3)
 started=$(date +%s)
 
+# Its variables are its own (step_*): a chain's rc must not be reset by
+# the next step that passes.
 step() {	# step NAME COMMAND...: run, log, report
-	name=$1; shift
-	t0=$(date +%s)
-	"$@" >"build/ports-$name.log" 2>&1
-	rc=$?
-	echo "ports: $name $([ $rc = 0 ] && echo PASS || echo FAIL) in $(($(date +%s) - t0)) s (build/ports-$name.log)"
-	[ $rc = 0 ] || tail -n 40 "build/ports-$name.log" | sed "s/^/ports: $name: /"
-	return $rc
+	step_name=$1; shift
+	step_t0=$(date +%s)
+	"$@" >"build/ports-$step_name.log" 2>&1
+	step_rc=$?
+	echo "ports: $step_name $([ $step_rc = 0 ] && echo PASS || echo FAIL) in $(($(date +%s) - step_t0)) s (build/ports-$step_name.log)"
+	[ $step_rc = 0 ] || tail -n 40 "build/ports-$step_name.log" | sed "s/^/ports: $step_name: /"
+	return $step_rc
 }
 
 # The aarch64 DAX guest needs the aarch64 build and sysroot.
