@@ -8,7 +8,7 @@
  * point, the bytes and the call stack; eviction writes only unpersisted
  * lines, the same ones for the same seed; a mapping inherited by fork() is
  * refused in the child, and so is a second process in strict mode on the
- * same bytes.
+ * same bytes.  Lines are of the size the library reports (cpu_line.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,11 +26,12 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "cpu_line.h"
 #include "mock.h"
 #include "strict_report.h"
 
-#define LINE 64u
-#define LEN (4u * 4096u)
+/* Set by group_setup(): the line, the page, and the files' size. */
+static size_t line, page, len;
 
 /* In a child: no cmocka, a failed check exits with its line. */
 #define CHILD_CHECK(x) do { if (!(x)) { \
@@ -111,8 +112,8 @@ static void persist_lines(void *arg)
 	uint8_t *v = syncmap_addr(m);
 
 	for (unsigned i = 0; i < j->lines; i++) {
-		memset(v + i * LINE, j->value + i, LINE);
-		CHILD_CHECK(syncmap_persist(m, v + i * LINE, LINE) == 0);
+		memset(v + i * line, j->value + i, line);
+		CHILD_CHECK(syncmap_persist(m, v + i * line, line) == 0);
 	}
 	CHILD_CHECK(syncmap_close(m) == 0);
 }
@@ -120,22 +121,24 @@ static void persist_lines(void *arg)
 /* Line i of the file holds value + i for i < n, the pattern after. */
 static void assert_persisted(const char *path, uint8_t value, unsigned n)
 {
-	uint8_t f[LEN];
+	uint8_t *f = malloc(len);
 
-	file_bytes(path, f, LEN);
-	for (size_t i = 0; i < 8 * LINE; i++) {
-		int want = i / LINE < n ? (uint8_t)(value + i / LINE) : ut_pattern(i);
+	assert_non_null(f);
+	file_bytes(path, f, len);
+	for (size_t i = 0; i < 8 * line; i++) {
+		int want = i / line < n ? (uint8_t)(value + i / line) : ut_pattern(i);
 
 		if (f[i] != want)
-			fail_msg("byte %zu (line %zu): %u, expected %d (%u lines persisted)", i,
-				 i / LINE, f[i], want, n);
+			fail_msg("byte %zu (line %zu of %zu bytes): %u, expected %d (%u lines "
+				 "persisted)", i, i / line, line, f[i], want, n);
 	}
+	free(f);
 }
 
 static void test_stops_at_the_point(void **state)
 {
-	struct job j = { ut_make_file("stop", LEN), ut_path("stop.report"), "3", NULL, NULL, 6, 0x40 };
-	char text[SM_REPORT_TEXT_MAX];
+	struct job j = { ut_make_file("stop", len), ut_path("stop.report"), "3", NULL, NULL, 6, 0x40 };
+	char text[SM_REPORT_TEXT_MAX], want[96];
 	struct sm_report h;
 
 	(void)state;
@@ -147,7 +150,11 @@ static void test_stops_at_the_point(void **state)
 	assert_int_equal(h.crashed_at, 3);
 	assert_int_equal(h.mappings, 1);
 	assert_non_null(strstr(text, "crash point 3,"));
-	assert_non_null(strstr(text, "about to write 64 bytes at file offset 128 (step 1 of 1"));
+	/* The third persist: line 2, one line. */
+	snprintf(want, sizeof(want), "about to write %zu bytes at file offset %zu (step 1 of 1",
+		 line, 2 * line);
+	if (!strstr(text, want))
+		fail_msg("the report does not say \"%s\":\n%s", want, text);
 	assert_non_null(strstr(text, "\nframe "));
 	assert_int_equal(h.text_len, strlen(text));
 }
@@ -156,7 +163,7 @@ static void test_stops_at_the_point(void **state)
 static void to_stderr(void *arg)
 {
 	int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	struct job j = { ut_make_file("stderr", LEN), NULL, "1", NULL, NULL, 2, 1 };
+	struct job j = { ut_make_file("stderr", len), NULL, "1", NULL, NULL, 2, 1 };
 
 	CHILD_CHECK(fd >= 0 && dup2(fd, 2) == 2);
 	persist_lines(&j);
@@ -184,18 +191,20 @@ static void test_report_on_stderr(void **state)
 /* a's two lines, then b's first over a's first. */
 static void assert_two_runs(const char *path)
 {
-	uint8_t f[LEN];
+	uint8_t *f = malloc(len);
 
-	file_bytes(path, f, LEN);
-	for (size_t i = 0; i < 4 * LINE; i++)
-		assert_int_equal(f[i], i < LINE ? 0x20 : i < 2 * LINE ? 0x11 : ut_pattern(i));
+	assert_non_null(f);
+	file_bytes(path, f, len);
+	for (size_t i = 0; i < 4 * line; i++)
+		assert_int_equal(f[i], i < line ? 0x20 : i < 2 * line ? 0x11 : ut_pattern(i));
+	free(f);
 }
 
 /* One report, several processes: one sequence of points. */
 static void test_count_is_shared(void **state)
 {
 	const char *report = ut_path("shared.report");
-	struct job a = { ut_make_file("shared", LEN), report, NULL, NULL, NULL, 2, 0x10 };
+	struct job a = { ut_make_file("shared", len), report, NULL, NULL, NULL, 2, 0x10 };
 	struct job b = a, c = a;
 	char text[SM_REPORT_TEXT_MAX];
 	struct sm_report h;
@@ -227,12 +236,12 @@ static void drain_steps(void *arg)
 	struct syncmap *m = child_open(arg);
 	uint8_t *v = syncmap_addr(m);
 
-	memset(v + LINE, 0xa1, LINE);
-	CHILD_CHECK(syncmap_flush(m, v + LINE, LINE) == 0);
-	memset(v + 2 * LINE, 0xa2, LINE);
-	CHILD_CHECK(syncmap_flush(m, v + 2 * LINE, LINE) == 0);
-	memset(v + 3 * LINE, 0xa3, LINE);
-	CHILD_CHECK(syncmap_persist(m, v + 3 * LINE, LINE) == 0);
+	memset(v + line, 0xa1, line);
+	CHILD_CHECK(syncmap_flush(m, v + line, line) == 0);
+	memset(v + 2 * line, 0xa2, line);
+	CHILD_CHECK(syncmap_flush(m, v + 2 * line, line) == 0);
+	memset(v + 3 * line, 0xa3, line);
+	CHILD_CHECK(syncmap_persist(m, v + 3 * line, line) == 0);
 	CHILD_CHECK(syncmap_close(m) == 0);
 }
 
@@ -245,18 +254,21 @@ static void test_drain_steps_newest_first(void **state)
 		{ false, false, false }, { false, false, true }, { false, true, true },
 	};
 	char text[SM_REPORT_TEXT_MAX];
+	uint8_t *f = malloc(4 * line);
 
 	(void)state;
+	assert_non_null(f);
 	for (int k = 0; k < 3; k++) {
 		struct job j = { path, ut_path("steps.report"), crash[k], NULL, NULL, 0, 0 };
-		uint8_t f[4 * LINE];
 
-		ut_make_file("steps", LEN);
+		ut_make_file("steps", len);
 		unlink(j.report);
 		assert_killed(in_child(drain_steps, &j));
-		file_bytes(path, f, sizeof(f));
+		file_bytes(path, f, 4 * line);
+		for (size_t i = 0; i < line; i++)
+			assert_int_equal(f[i], ut_pattern(i));
 		for (int l = 1; l <= 3; l++)
-			for (size_t i = l * LINE; i < (l + 1) * LINE; i++)
+			for (size_t i = l * line; i < (l + 1) * line; i++)
 				assert_int_equal(f[i], there[k][l - 1] ? 0xa0 + l : ut_pattern(i));
 		read_report(j.report, text, sizeof(text));
 		assert_non_null(strstr(text, k == 0 ? "(step 1 of 3" : k == 1 ? "(step 2 of 3" :
@@ -264,15 +276,16 @@ static void test_drain_steps_newest_first(void **state)
 	}
 	{
 		struct job j = { path, ut_path("steps.report"), NULL, NULL, NULL, 0, 0 };
-		uint8_t f[4 * LINE];
 
-		ut_make_file("steps", LEN);
+		ut_make_file("steps", len);
 		unlink(j.report);
 		assert_int_equal(in_child(drain_steps, &j), 0);
-		file_bytes(path, f, sizeof(f));
+		file_bytes(path, f, 4 * line);
 		for (int l = 1; l <= 3; l++)
-			assert_int_equal(f[l * LINE], 0xa0 + l);
+			for (size_t i = l * line; i < (l + 1) * line; i++)
+				assert_int_equal(f[i], 0xa0 + l);
 	}
+	free(f);
 	free(path);
 }
 
@@ -284,32 +297,33 @@ static void dirty_then_crash(void *arg)
 	uint8_t *v = syncmap_addr(m);
 
 	for (unsigned i = 0; i < 64; i++)
-		memset(v + i * LINE, 0xee, LINE);
-	v[200 * LINE] = 1;
-	CHILD_CHECK(syncmap_persist(m, v + 200 * LINE, 1) == 0);
-	v[200 * LINE] = 2;
-	CHILD_CHECK(syncmap_persist(m, v + 200 * LINE, 1) == 0);
+		memset(v + i * line, 0xee, line);
+	v[200 * line] = 1;
+	CHILD_CHECK(syncmap_persist(m, v + 200 * line, 1) == 0);
+	v[200 * line] = 2;
+	CHILD_CHECK(syncmap_persist(m, v + 200 * line, 1) == 0);
 	_exit(0);
 }
 
 /* Which of the 64 dirty lines the crash left in the file. */
 static uint64_t evicted_lines(const char *seed)
 {
-	struct job j = { ut_make_file("evict", LEN), ut_path("evict.report"), "2", "1", seed, 0, 0 };
+	struct job j = { ut_make_file("evict", len), ut_path("evict.report"), "2", "1", seed, 0, 0 };
 	char text[SM_REPORT_TEXT_MAX];
-	uint8_t f[LEN];
+	uint8_t *f = malloc(len);
 	uint64_t bits = 0, n;
 
+	assert_non_null(f);
 	unlink(j.report);
 	assert_killed(in_child(dirty_then_crash, &j));
-	file_bytes(j.path, f, LEN);
-	for (size_t l = 0; l < LEN / LINE; l++) {
-		const uint8_t *p = f + l * LINE;
+	file_bytes(j.path, f, len);
+	for (size_t l = 0; l < len / line; l++) {
+		const uint8_t *p = f + l * line;
 		bool stored = true, old = true;
 
-		for (size_t i = 0; i < LINE; i++) {
+		for (size_t i = 0; i < line; i++) {
 			stored &= p[i] == 0xee;
-			old &= p[i] == ut_pattern(l * LINE + i);
+			old &= p[i] == ut_pattern(l * line + i);
 		}
 		if (l < 64 && stored)
 			bits |= 1ULL << l;
@@ -318,6 +332,7 @@ static uint64_t evicted_lines(const char *seed)
 		else
 			assert_true(old);	/* whole lines only, and only stored ones */
 	}
+	free(f);
 	/* The count of lines eviction wrote: these, and line 200 when point
 	 * 1 evicted it before persisting it, or the crash after. */
 	n = read_report(j.report, text, sizeof(text)).evicted;
@@ -351,14 +366,14 @@ static void use_after_fork(void *arg)
 	CHILD_CHECK(syncmap_drain(forked_map) == -ENOTSUP);
 	CHILD_CHECK(syncmap_close(forked_map) == 0);
 	/* A mapping the child opens itself works. */
-	CHILD_CHECK(syncmap_open(ut_make_file("child", LEN), SYNCMAP_STRICT, 0, 0, &m) == 0);
+	CHILD_CHECK(syncmap_open(ut_make_file("child", len), SYNCMAP_STRICT, 0, 0, &m) == 0);
 	CHILD_CHECK(syncmap_persist(m, syncmap_addr(m), 1) == 0);
 	CHILD_CHECK(syncmap_close(m) == 0);
 }
 
 static void test_fork_refused(void **state)
 {
-	const char *path = ut_make_file("fork", LEN);
+	const char *path = ut_make_file("fork", len);
 
 	(void)state;
 	assert_int_equal(syncmap_open(path, SYNCMAP_STRICT, 0, 0, &forked_map), 0);
@@ -378,22 +393,31 @@ static void second_process(void *arg)
 	CHILD_CHECK(syncmap_last_cause() == SYNCMAP_CAUSE_STRICT_MODE);
 	CHILD_CHECK(strstr(syncmap_last_advice(), "another process") != NULL);
 	/* Bytes the parent does not hold are free. */
-	CHILD_CHECK(syncmap_open_fd(open(arg, O_RDWR), LEN - 4096, 4096, SYNCMAP_STRICT, &m) == 0);
+	CHILD_CHECK(syncmap_open_fd(open(arg, O_RDWR), len - page, page, SYNCMAP_STRICT, &m) == 0);
 	CHILD_CHECK(syncmap_close(m) == 0);
 }
 
 static void test_second_process_refused(void **state)
 {
-	const char *path = ut_make_file("second", LEN);
+	const char *path = ut_make_file("second", len);
 	struct syncmap *m;
 	int fd = open(path, O_RDWR);
 
 	(void)state;
 	assert_true(fd >= 0);
-	assert_int_equal(syncmap_open_fd(fd, 0, LEN - 4096, SYNCMAP_STRICT, &m), 0);
+	assert_int_equal(syncmap_open_fd(fd, 0, len - page, SYNCMAP_STRICT, &m), 0);
 	assert_int_equal(in_child(second_process, (void *)path), 0);
 	assert_int_equal(syncmap_close(m), 0);
 	close(fd);
+}
+
+/* Four pages, and at least the 201 lines of the eviction test. */
+static int group_setup(void **state)
+{
+	line = ut_strict_line();
+	page = (size_t)sm_page_size();
+	len = 4 * page > 256 * line ? 4 * page : 256 * line;
+	return ut_group_setup(state);
 }
 
 int main(void)
@@ -408,5 +432,5 @@ int main(void)
 		cmocka_unit_test_setup(test_second_process_refused, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, ut_group_teardown);
 }
