@@ -8,7 +8,7 @@
  * what it cannot model is refused.  The crash counter has its own file
  * (test_strict_crash.c).  Every offset is counted in lines of the size
  * the library reports (cpu_line.h), so the same properties are checked on
- * every CPU.
+ * every CPU, and at other sizes with UT_CPU_LINE (cpu_line.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -416,6 +417,35 @@ static void test_close_drops_unpersisted(void **state)
 	free(x.old);
 }
 
+/* The tests count in the line the library reports, and UT_CPU_LINE,
+ * where it is set, is what the library sees: else the runs at other
+ * line sizes would check the CPU's own again. */
+static void test_line_size(void **state)
+{
+	const char *forced = getenv("UT_CPU_LINE");
+	struct syncmap_probe *p = NULL;
+	const char *key, *value;
+	char want[32];
+	bool found = false;
+	struct fixture x;
+
+	(void)state;
+	if (forced && *forced)
+		assert_int_equal(sm_cpu()->line, strtoul(forced, NULL, 10));
+	open_strict(&x, "line", SYNCMAP_FORBID_SYNC);
+	assert_int_equal(x.m->line, sm_cpu()->line);
+	assert_int_equal(syncmap_probe_mapping(x.m, &p), 0);
+	snprintf(want, sizeof(want), "%u", sm_cpu()->line);
+	for (size_t i = 0; syncmap_probe_fact(p, i, &key, &value) == 0; i++)
+		if (!strcmp(key, "cpu_line")) {
+			assert_string_equal(value, want);
+			found = true;
+		}
+	assert_true(found);
+	syncmap_probe_free(p);
+	close_strict(&x);
+}
+
 static void test_says_so(void **state)
 {
 	struct syncmap *m;
@@ -562,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup(test_batch_commits_added_lines, ut_setup),
 		cmocka_unit_test_setup(test_copies, ut_setup),
 		cmocka_unit_test_setup(test_close_drops_unpersisted, ut_setup),
+		cmocka_unit_test_setup(test_line_size, ut_setup),
 		cmocka_unit_test_setup(test_says_so, ut_setup),
 		cmocka_unit_test_setup(test_environment, ut_setup),
 		cmocka_unit_test_setup(test_bad_settings, ut_setup),
