@@ -147,6 +147,24 @@ static void describe(struct syncmap *m, const struct sm_strict *s)
 	sm_log(SYNCMAP_LOG_WARNING, "%s", m->advice);
 }
 
+/*
+ * The bytes of one line.  Lines are counted from the start of the view,
+ * which is on a line of the CPU because the view starts at a file offset
+ * that is a multiple of the page (an open refuses any other), and no CPU
+ * has lines larger than a page.  A line read as larger (arm64's CTR_EL0
+ * field is not bounded below that) need not start there: with 8 KiB
+ * lines, a view at file offset 4096 would count lines that straddle the
+ * CPU's, and a persist would copy bytes its real lines never cover.  Such
+ * a line is taken as a page: a persist then copies part of the CPU's
+ * line, never a byte outside it.
+ */
+static size_t view_line(const struct syncmap *m)
+{
+	size_t line = m->line ? m->line : 64, page = (size_t)sm_page_size();
+
+	return line < page ? line : page;
+}
+
 static int attach(struct syncmap *m, struct sm_strict *s)
 {
 	const struct sm_strict *o;
@@ -157,7 +175,7 @@ static int attach(struct syncmap *m, struct sm_strict *s)
 	s->below = *m;
 	s->file = m->addr;
 	s->len = m->len;
-	s->line = m->line ? m->line : 64;
+	s->line = view_line(m);
 	s->file_off = m->offset + (uint64_t)(m->addr - (uint8_t *)m->map_base);
 	if ((o = sm_strict_overlap(s)) != NULL)
 		return refuse_overlap(s, o);

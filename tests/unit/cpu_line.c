@@ -4,9 +4,10 @@
  * UT_CPU_LINE=N in the environment makes the library see this CPU with
  * an N-byte line.  Emulation reaches only the lines of the emulated CPUs
  * (64 and 128 bytes); this runs the strict model at others the library
- * can report (16 bytes, which riscv_hwprobe may give; 256) on any
- * machine.  The CPU's write-back loops keep their own line, so the paths
- * below strict mode are unchanged.
+ * can report (16 bytes, which riscv_hwprobe may give; 256; more than a
+ * page, which CTR_EL0 could say) on any machine.  The CPU's write-back
+ * loops keep their own line, so the paths below strict mode are
+ * unchanged.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,5 +37,7 @@ void __wrap_sm_arch_cpu(struct sm_cpu *c)
 
 size_t ut_strict_line(void)
 {
-	return sm_cpu()->line;
+	size_t line = sm_cpu()->line, page = (size_t)sm_page_size();
+
+	return line < page ? line : page;
 }

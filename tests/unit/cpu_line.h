@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-/* The bytes one line of a strict mapping covers: the CPU's line. */
+/* The bytes one line of a strict mapping covers: the CPU's line, at most
+ * a page (strict_open.c says why). */
 size_t ut_strict_line(void);
 
 #endif

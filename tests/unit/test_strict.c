@@ -417,6 +417,52 @@ static void test_close_drops_unpersisted(void **state)
 	free(x.old);
 }
 
+/*
+ * A mapping that starts at a file offset: a persist copies only bytes of
+ * the CPU's lines that touch the range, lines aligned in the file and not
+ * counted from wherever the mapping starts, and at least the strict line
+ * around it.  With lines up to a page the two are the same line; a line
+ * read as larger than a page (UT_CPU_LINE=8192) must not make strict mode
+ * copy bytes of the page before the range, outside the CPU's line.
+ */
+static void test_mapping_at_an_offset(void **state)
+{
+	size_t cpu = sm_cpu()->line, at = 2 * page + 1;
+	size_t cpu_from = at - at % cpu, own_from = at - at % line;
+	const char *path = ut_make_file("offset", len);
+	uint8_t *old = malloc(len), *f = malloc(len), *v;
+	struct syncmap *m;
+	int fd = open(path, O_RDWR);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_non_null(old);
+	assert_non_null(f);
+	file_bytes(path, old, len);
+	assert_int_equal(syncmap_open_fd(fd, page, 3 * page, SYNCMAP_STRICT | SYNCMAP_FORBID_SYNC,
+					 &m), 0);
+	v = syncmap_addr(m);
+	for (size_t i = 0; i < 3 * page; i++)
+		v[i] = (uint8_t)~old[page + i];
+	assert_int_equal(syncmap_persist(m, v + at - page, 1), 0);
+	file_bytes(path, f, len);
+	for (size_t i = 0; i < len; i++) {
+		bool cpu_line = i >= cpu_from && i < cpu_from + cpu;
+		bool own_line = i >= own_from && i < own_from + line;
+		uint8_t stored = (uint8_t)~old[i];
+
+		if (f[i] != old[i] && !cpu_line)
+			fail_msg("byte %zu copied: outside the CPU's %zu-byte line at %zu", i, cpu,
+				 cpu_from);
+		if (own_line && f[i] != stored)
+			fail_msg("byte %zu of the line at %zu not copied", i, own_from);
+	}
+	assert_int_equal(syncmap_close(m), 0);
+	close(fd);
+	free(old);
+	free(f);
+}
+
 /* The tests count in the line the library reports, and UT_CPU_LINE,
  * where it is set, is what the library sees: else the runs at other
  * line sizes would check the CPU's own again. */
@@ -592,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup(test_batch_commits_added_lines, ut_setup),
 		cmocka_unit_test_setup(test_copies, ut_setup),
 		cmocka_unit_test_setup(test_close_drops_unpersisted, ut_setup),
+		cmocka_unit_test_setup(test_mapping_at_an_offset, ut_setup),
 		cmocka_unit_test_setup(test_line_size, ut_setup),
 		cmocka_unit_test_setup(test_says_so, ut_setup),
 		cmocka_unit_test_setup(test_environment, ut_setup),
