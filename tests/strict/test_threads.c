@@ -4,8 +4,9 @@
  * threads into one mapping each reach the file whole; threads that share
  * cache lines leave every thread's last values; and a crash point cuts
  * all threads at once, so that the file holds exactly N - 1 persists in
- * all.  Run under TSan by scripts/sanitize.sh (it runs every test named
- * "threads").
+ * all.  Lines are the size the library reports (the probe's cpu_line, at
+ * most a page, as strict mode counts them).  Run under TSan by
+ * scripts/sanitize.sh (it runs every test named "threads").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +28,9 @@
 
 #define THREADS 4
 #define ROUNDS 500
-#define LINE 64u
-#define LEN (64u * 4096u)
+
+/* Set by group_setup(): the line, the page, and the file's size. */
+static size_t line, page, len;
 
 /* tmpfs where there is one: msync there costs nothing, and the test is
  * about strict mode, not the disk. */
@@ -46,8 +48,10 @@ struct worker {
 
 static uint64_t *slot(uint8_t *base, unsigned id, unsigned k)
 {
-	/* Thread id owns lines id, id + THREADS, ... in pages far apart. */
-	return (uint64_t *)(void *)(base + (size_t)(id + THREADS * k) * 4096u + id * LINE);
+	/* Thread id owns a line of pages id, id + THREADS, ... (line id of
+	 * the page where it has that many). */
+	return (uint64_t *)(void *)(base + (size_t)(id + THREADS * k) * page +
+				    (id * line) % page);
 }
 
 /* Each round: a persist of one line, a flush and drain of another, a
@@ -92,7 +96,7 @@ static struct syncmap *open_strict(void)
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, LEN), 0);
+	assert_int_equal(ftruncate(fd, (off_t)len), 0);
 	close(fd);
 	assert_int_equal(syncmap_open(path, SYNCMAP_STRICT, 0, 0, &m), 0);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_STRICT_MODE);
@@ -144,13 +148,13 @@ static void *shared_lines(void *arg)
 
 	for (uint64_t i = 1; i <= ROUNDS && w->err == 0; i++) {
 		for (unsigned l = 0; l < 8; l++)
-			words[l * (LINE / 8) + w->id] = i;
+			words[l * (line / 8) + w->id] = i;
 		pthread_barrier_wait(w->bar);
 		/* Each thread persists a different one of the lines, and
 		 * all of them its own word of the last. */
-		w->err = syncmap_persist(w->m, &words[w->id * (LINE / 8)], 8);
+		w->err = syncmap_persist(w->m, &words[w->id * (line / 8)], 8);
 		if (w->err == 0)
-			w->err = syncmap_persist(w->m, &words[7 * (LINE / 8) + w->id], 8);
+			w->err = syncmap_persist(w->m, &words[7 * (line / 8) + w->id], 8);
 		pthread_barrier_wait(w->bar);
 	}
 	return NULL;
@@ -169,7 +173,7 @@ static void test_shared_lines(void **state)
 		for (unsigned id = 0; id < THREADS; id++) {
 			uint64_t want = l < THREADS || l == 7 ? ROUNDS : 0;
 
-			assert_int_equal(file_word(fd, l * LINE + id * 8), want);
+			assert_int_equal(file_word(fd, l * line + id * 8), want);
 		}
 	close(fd);
 	assert_int_equal(syncmap_close(m), 0);
@@ -248,6 +252,40 @@ static void test_crash_cuts_all_threads(void **state)
 	}
 }
 
+/* The line of this CPU as the probe of a file reports it; 0 if it does
+ * not. */
+static size_t cpu_line(const char *file)
+{
+	struct syncmap_probe *p = NULL;
+	const char *key, *value;
+	size_t n = 0;
+
+	if (syncmap_probe(file, &p) != 0)
+		return 0;
+	for (size_t i = 0; syncmap_probe_fact(p, i, &key, &value) == 0; i++)
+		if (!strcmp(key, "cpu_line"))
+			n = strtoull(value, NULL, 10);
+	syncmap_probe_free(p);
+	return n;
+}
+
+/* The sizes, in the test and in its crash child alike. */
+static int set_sizes(void)
+{
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	line = cpu_line(path);
+	/* THREADS words in each of 8 lines; strict mode's lines are at
+	 * most a page. */
+	if (line < THREADS * 8 || (line & (line - 1)) || page < THREADS * 8) {
+		fprintf(stderr, "strict-threads: line %zu, page %zu: not usable\n", line, page);
+		return -1;
+	}
+	if (line > page)
+		line = page;
+	len = 64 * page > 8 * line ? 64 * page : 8 * line;
+	return 0;
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -260,7 +298,7 @@ static int group_setup(void **state)
 	unsetenv("SYNCMAP_STRICT_EVICT");
 	unsetenv("SYNCMAP_STRICT_REPORT");
 	unsetenv("SYNCMAP_STRICT_CRASH");
-	return 0;
+	return set_sizes();
 }
 
 static int group_teardown(void **state)
@@ -282,6 +320,8 @@ int main(int argc, char **argv)
 	self = argv[0];
 	if (argc == 4 && !strcmp(argv[1], "--crash-child")) {
 		snprintf(path, sizeof(path), "%s", argv[3]);
+		if (set_sizes() != 0)
+			_exit(1);
 		crash_child(argv[2]);
 	}
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
