@@ -94,6 +94,7 @@ enum syncmap_cause {
 	SYNCMAP_CAUSE_NO_NVDIMM_BUS,	/* "no_nvdimm_bus" */
 	SYNCMAP_CAUSE_ERROR,		/* "error": a call failed, see advice */
 	SYNCMAP_CAUSE_STRICT_MODE,	/* "strict_mode": a test mode, see advice */
+	SYNCMAP_CAUSE_JOURNAL_BUSY,	/* "journal_busy": another open holds the journal */
 };
 
 /* Flags of syncmap_open() and syncmap_open_fd(). */
@@ -107,6 +108,7 @@ enum syncmap_cause {
 #define SYNCMAP_NOFOLLOW	(1U << 7) /* refuse a symbolic link */
 #define SYNCMAP_RESIZE		(1U << 8) /* set the size exactly (may shrink) */
 #define SYNCMAP_STRICT		(1U << 9) /* test mode: only persisted lines reach the file */
+#define SYNCMAP_JOURNAL		(1U << 10) /* page path with a sidecar journal */
 
 /* Flags of syncmap_memcpy() and syncmap_memset(). */
 #define SYNCMAP_COPY_NODRAIN	(1U << 0) /* leave the final fence to the caller */
@@ -187,6 +189,51 @@ bool syncmap_is_sync(const struct syncmap *m);
 enum syncmap_insn syncmap_insn(const struct syncmap *m);
 enum syncmap_cause syncmap_cause(const struct syncmap *m);
 const char *syncmap_advice(const struct syncmap *m);
+
+/**
+ * enum syncmap_path - which path a mapping took
+ * @SYNCMAP_PATH_MAP_SYNC: "map_sync": MAP_SYNC, cache_line or byte
+ * @SYNCMAP_PATH_PAGE: "page": msync
+ * @SYNCMAP_PATH_JOURNAL: "journal": cache lines appended to the sidecar
+ * @SYNCMAP_PATH_READ_ONLY: "read_only"
+ * @SYNCMAP_PATH_FORCED: "forced": SYNCMAP_FORCE_GRANULARITY, not durable
+ */
+enum syncmap_path {
+	SYNCMAP_PATH_MAP_SYNC = 0,
+	SYNCMAP_PATH_PAGE,
+	SYNCMAP_PATH_JOURNAL,
+	SYNCMAP_PATH_READ_ONLY,
+	SYNCMAP_PATH_FORCED,
+};
+enum syncmap_path syncmap_path(const struct syncmap *m);
+const char *syncmap_path_name(enum syncmap_path p);
+
+/**
+ * struct syncmap_journal_stats - what the journal of a mapping did
+ * @persists: persists, batch commits and drains served
+ * @writes: durable journal writes (group commits)
+ * @bytes: bytes written to the journal
+ * @checkpoints: checkpoints done (not counting close)
+ * @replayed: records replayed at this open
+ */
+struct syncmap_journal_stats {
+	uint64_t persists;
+	uint64_t writes;
+	uint64_t bytes;
+	uint64_t checkpoints;
+	uint64_t replayed;
+};
+
+/**
+ * syncmap_journal_stats() - the counters of a mapping on the journal path
+ * @m: the mapping
+ * @out: receives the counters
+ * @size: sizeof(*out); later versions may append fields
+ *
+ * Return: 0, or -EINVAL (cause error) if @m is not on the journal path.
+ */
+int syncmap_journal_stats(const struct syncmap *m,
+			  struct syncmap_journal_stats *out, size_t size);
 
 /* Stable identifiers for the enums above ("cache_line", "clwb", ...). */
 const char *syncmap_granularity_name(enum syncmap_granularity g);

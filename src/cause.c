@@ -23,6 +23,7 @@ static const char *const cause_names[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_NO_NVDIMM_BUS] = "no_nvdimm_bus",
 	[SYNCMAP_CAUSE_ERROR] = "error",
 	[SYNCMAP_CAUSE_STRICT_MODE] = "strict_mode",
+	[SYNCMAP_CAUSE_JOURNAL_BUSY] = "journal_busy",
 };
 
 static const char *const cause_advice[SM_CAUSE_COUNT] = {
@@ -62,7 +63,25 @@ static const char *const cause_advice[SM_CAUSE_COUNT] = {
 		"strict mode is on (SYNCMAP_STRICT): the program works on a private view and only the "
 		"cache lines it persists reach the file; a test mode, slow by design: do not measure or "
 		"ship it",
+	[SYNCMAP_CAUSE_JOURNAL_BUSY] =
+		"another open (in this process or another) holds the file's journal; close it first: "
+		"a journaled file has one writer",
 };
+
+static const char *const path_names[] = {
+	[SYNCMAP_PATH_MAP_SYNC] = "map_sync",
+	[SYNCMAP_PATH_PAGE] = "page",
+	[SYNCMAP_PATH_JOURNAL] = "journal",
+	[SYNCMAP_PATH_READ_ONLY] = "read_only",
+	[SYNCMAP_PATH_FORCED] = "forced",
+};
+
+SM_EXPORT const char *syncmap_path_name(enum syncmap_path p)
+{
+	if ((unsigned)p >= sizeof(path_names) / sizeof(path_names[0]))
+		return "unknown";
+	return path_names[p];
+}
 
 SM_EXPORT const char *syncmap_cause_name(enum syncmap_cause c)
 {

@@ -368,6 +368,29 @@ static void forced_over_refusal(const struct sm_facts *f, const struct sm_policy
 	d->log_level = SYNCMAP_LOG_WARNING;
 }
 
+/*
+ * SYNCMAP_JOURNAL changes what a page-path mapping does, nothing else:
+ * MAP_SYNC, where granted, is faster.  Its lines go to the sidecar, so
+ * the granularity is the cache line; the cause still says why MAP_SYNC
+ * is missing, and the advice where the journal is.
+ */
+static void journal_over_page(const struct sm_facts *f, const struct sm_policy *p,
+			      struct sm_decision *d)
+{
+	size_t n;
+
+	if (d->err || d->path != SM_PATH_PAGE || d->sync || !(p->flags & SYNCMAP_JOURNAL) ||
+	    (p->flags & SYNCMAP_RDONLY))
+		return;
+	d->journal = true;
+	d->gran = SYNCMAP_GRAN_CACHE_LINE;
+	n = strlen(d->advice);
+	snprintf(d->advice + n, sizeof(d->advice) - n,
+		 "%spersisting appends the cache lines to the journal %s%s beside the file, "
+		 "and the kernel writes the pages back later", n ? "; " : "",
+		 f->fd.path[0] ? f->fd.path : "<file>", SM_J_SUFFIX_TEXT);
+}
+
 /**
  * sm_decide() - the path a mapping takes, and why
  * @f: the facts of the file
@@ -376,12 +399,11 @@ static void forced_over_refusal(const struct sm_facts *f, const struct sm_policy
  * @p: the caller's flags and the environment's forced granularity
  * @d: the outcome; d->err < 0 means the open fails with it
  */
-void sm_decide(const struct sm_facts *f, const struct sm_trial *t,
-	       const struct sm_policy *p, struct sm_decision *d)
+static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
+			const struct sm_policy *p, struct sm_decision *d)
 {
 	bool require = p->flags & SYNCMAP_REQUIRE_SYNC;
 
-	memset(d, 0, sizeof(*d));
 	if (p->flags & SYNCMAP_RDONLY) {
 		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_READ_ONLY, NULL);
 		return;
@@ -427,4 +449,12 @@ void sm_decide(const struct sm_facts *f, const struct sm_trial *t,
 	d->log_level = SYNCMAP_LOG_NOTICE;
 	if (p->forced == SM_FORCE_CACHE_LINE || p->forced == SM_FORCE_BYTE)
 		forced_over_refusal(f, p, d);
+}
+
+void sm_decide(const struct sm_facts *f, const struct sm_trial *t,
+	       const struct sm_policy *p, struct sm_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	decide_path(f, t, p, d);
+	journal_over_page(f, p, d);
 }

@@ -215,11 +215,13 @@ void sm_facts_walk(struct sm_facts *f);
 
 /* ---- decide.c */
 
+#define SM_J_SUFFIX_TEXT ".syncmap-journal"	/* the sidecar's name: FILE + this */
+
 enum sm_forced { SM_FORCE_NONE, SM_FORCE_PAGE, SM_FORCE_CACHE_LINE, SM_FORCE_BYTE };
 
 /* What the caller and the environment ask for. */
 struct sm_policy {
-	unsigned flags;		/* SYNCMAP_RDONLY, _REQUIRE_SYNC, _FORBID_SYNC */
+	unsigned flags;		/* SYNCMAP_RDONLY, _REQUIRE_SYNC, _FORBID_SYNC, _JOURNAL */
 	enum sm_forced forced;	/* SYNCMAP_FORCE_GRANULARITY */
 };
 
@@ -239,6 +241,7 @@ struct sm_decision {
 	int err;		/* < 0: the open fails with it */
 	enum sm_path path;
 	bool sync;		/* the MAP_SYNC mapping is what persists */
+	bool journal;		/* the page path with SYNCMAP_JOURNAL's sidecar */
 	enum syncmap_granularity gran;
 	enum syncmap_insn insn;
 	enum syncmap_cause cause;

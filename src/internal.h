@@ -21,10 +21,10 @@
 /* The valid bits of each flag word, and the number of causes: kept out of
  * the public header so that adding a flag or a cause changes no constant
  * a program was compiled with. */
-#define SM_OPEN_VALID ((1U << 10) - 1)
+#define SM_OPEN_VALID ((1U << 11) - 1)
 #define SM_COPY_VALID ((1U << 1) - 1)
 #define SM_PROBE_VALID ((1U << 1) - 1)
-#define SM_CAUSE_COUNT (SYNCMAP_CAUSE_STRICT_MODE + 1)
+#define SM_CAUSE_COUNT (SYNCMAP_CAUSE_JOURNAL_BUSY + 1)
 
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
@@ -98,6 +98,7 @@ struct syncmap {
 	enum syncmap_insn insn;
 	enum syncmap_cause cause;
 	void *path_data;	/* the path's own state, released by ops->close */
+	enum syncmap_path path;	/* what syncmap_path() says */
 	int deep_flush;		/* the region's: 1 flushes, 0 nothing to, -1 none */
 	char *deep_flush_path;	/* its attribute when it flushes */
 	char advice[SM_ADVICE_MAX];
@@ -168,6 +169,11 @@ int sm_sys_riscv_hwprobe(struct sm_hwprobe_pair *pairs, size_t n);
 int sm_sys_ofd_lock(int fd, short type, uint64_t off, uint64_t len);
 int sm_sys_write_all(int fd, const void *buf, size_t len);
 long sm_sys_getpid(void);
+/* The journal: reads that are short only at the end of the file. */
+ssize_t sm_sys_pread_all(int fd, void *buf, size_t len, uint64_t off);
+int sm_sys_fsync(int fd);
+int sm_sys_mprotect(void *addr, size_t len, int prot);
+uint64_t sm_sys_now_ns(void);
 /* SIGKILL to this process: strict mode's crash point. */
 void sm_sys_kill_self(void) __attribute__((noreturn));
 
@@ -255,6 +261,7 @@ extern const struct sm_path_ops sm_cache_line_ops;
 extern const struct sm_path_ops sm_byte_ops;
 extern const struct sm_path_ops sm_page_ops;
 extern const struct sm_path_ops sm_rdonly_ops;
+extern const struct sm_path_ops sm_journal_ops;
 /* msync of the pages under [start, end), with advice on failure. */
 int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end);
 

@@ -128,9 +128,18 @@ static void install(struct syncmap *m, const struct sm_decision *d)
 		m->ops = &sm_byte_ops;
 		break;
 	case SM_PATH_PAGE:
+		/* The journal's table is installed once its sidecar is open. */
 		m->ops = m->rdonly ? &sm_rdonly_ops : &sm_page_ops;
 		break;
 	}
+	if (m->rdonly)
+		m->path = SYNCMAP_PATH_READ_ONLY;
+	else if (d->journal)
+		m->path = SYNCMAP_PATH_JOURNAL;
+	else if (d->path == SM_PATH_PAGE)
+		m->path = SYNCMAP_PATH_PAGE;
+	else
+		m->path = d->sync ? SYNCMAP_PATH_MAP_SYNC : SYNCMAP_PATH_FORCED;
 }
 
 /*
@@ -240,7 +249,8 @@ int sm_map(struct syncmap *m, unsigned flags, const struct sm_facts *f)
 	if (d.log_level)
 		sm_log(d.log_level, "%s%s",
 		       d.path == SM_PATH_PAGE && d.cause != SYNCMAP_CAUSE_FORCED_BY_ENV ?
-		       "falling back to msync: " : "", d.advice);
+		       (d.journal ? "no MAP_SYNC, journaling: " : "falling back to msync: ") : "",
+		       d.advice);
 	announce_overrides(m);
 	m->addr = m->map_base;
 	m->len = m->map_len;

@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 
 #include "facts.h"
+#include "journal.h"
 #include "strict.h"
 
 #define SM_DEFAULT_MODE 0600
@@ -47,6 +48,14 @@ static int check_flags(unsigned flags, bool by_fd)
 	if (by_fd && (flags & (SYNCMAP_CREATE | SYNCMAP_EXCL | SYNCMAP_NOFOLLOW)))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "CREATE, EXCL and NOFOLLOW apply to paths, not to syncmap_open_fd()");
+	if ((flags & SYNCMAP_JOURNAL) && (flags & (SYNCMAP_STRICT | SYNCMAP_RDONLY)))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "SYNCMAP_JOURNAL cannot be combined with %s: %s",
+			       (flags & SYNCMAP_STRICT) ? "SYNCMAP_STRICT" : "SYNCMAP_RDONLY",
+			       (flags & SYNCMAP_STRICT) ?
+			       "strict mode models the file, not its journal; test with one of them" :
+			       "nothing is persisted through a read-only mapping (a read-only open "
+			       "applies a waiting journal on its own)");
 	if ((flags & SYNCMAP_STRICT) && (flags & SYNCMAP_RDONLY))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "SYNCMAP_STRICT needs a writable mapping: nothing is persisted through "
@@ -282,6 +291,10 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 			    strerror(-r));
 	else
 		r = size_and_map(m, f, off, len, flags, undo);
+	/* A journal beside a regular file: attach it, or replay what an
+	 * earlier journaled open left before anything writes the file. */
+	if (r == 0 && S_ISREG(f->fd.mode))
+		r = sm_journal_open(m, f->fd.path);
 	free(f);
 	if (r == 0 && undo->shrink) {
 		r = sm_sys_ftruncate(fd, undo->shrink_to);
@@ -396,6 +409,10 @@ SM_EXPORT int syncmap_open_fd(int fd, uint64_t offset, uint64_t length,
 	acc = sm_sys_fcntl_int(fd, F_GETFL, 0);
 	if (acc < 0)
 		return sm_fail(acc, SYNCMAP_CAUSE_ERROR, "descriptor %d: %s", fd, strerror(-acc));
+	if ((acc & O_APPEND) && !(flags & SYNCMAP_RDONLY))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "descriptor %d is open with O_APPEND, which a shared writable mapping "
+			       "and its journal's replay do not honour; open it without O_APPEND", fd);
 	acc &= O_ACCMODE;
 	if (acc == O_WRONLY || (acc == O_RDONLY && !(flags & SYNCMAP_RDONLY)))
 		return sm_fail(-EACCES, SYNCMAP_CAUSE_ERROR,
@@ -471,4 +488,22 @@ SM_EXPORT enum syncmap_cause syncmap_cause(const struct syncmap *m)
 SM_EXPORT const char *syncmap_advice(const struct syncmap *m)
 {
 	return m ? m->advice : "";
+}
+
+SM_EXPORT enum syncmap_path syncmap_path(const struct syncmap *m)
+{
+	return m ? m->path : SYNCMAP_PATH_PAGE;
+}
+
+SM_EXPORT int syncmap_journal_stats(const struct syncmap *m,
+				    struct syncmap_journal_stats *out, size_t size)
+{
+	struct syncmap_journal_stats s;
+
+	if (!m || !out || sm_journal_stats(m, &s) < 0)
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
+			       "syncmap_journal_stats: the mapping is not on the journal path "
+			       "(open it with SYNCMAP_JOURNAL on a file without MAP_SYNC)");
+	memcpy(out, &s, size < sizeof(s) ? size : sizeof(s));
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pthread.h>
@@ -452,4 +453,50 @@ void sm_sys_kill_self(void)
 {
 	kill(getpid(), SIGKILL);
 	_exit(128 + SIGKILL);
+}
+
+/* ---- for the journal */
+
+/* Bytes read, short only at the end of the file. */
+ssize_t sm_sys_pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, p + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return neg_errno();
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+int sm_sys_fsync(int fd)
+{
+	int r;
+
+	do
+		r = fsync(fd);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? neg_errno() : 0;
+}
+
+int sm_sys_mprotect(void *addr, size_t len, int prot)
+{
+	return mprotect(addr, len, prot) < 0 ? neg_errno() : 0;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds (the vDSO, usually no kernel entry). */
+uint64_t sm_sys_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -210,6 +210,18 @@ static void row_flags(struct machine *m, int v)
 		m->t.sync = SM_NOT_TRIED;
 }
 
+/* SYNCMAP_JOURNAL: a page path becomes the journal, MAP_SYNC stays. */
+static void row_journal(struct machine *m, int v)
+{
+	if (v) {
+		row_flags(m, 1);
+	} else {
+		row_no_dax(m, 0);
+		m->flags = 0;
+	}
+	m->flags |= SYNCMAP_JOURNAL;
+}
+
 static const struct row {
 	const char *where;	/* the first cell, exactly */
 	void (*make)(struct machine *m, int variant);
@@ -230,6 +242,8 @@ static const struct row {
 	{ "kernel older than 4.15 (no `MAP_SHARED_VALIDATE`)", row_old_kernel, 1, false },
 	{ "CPU without a cache write-back instruction", row_no_insn, 1, false },
 	{ "opened with `SYNCMAP_RDONLY` / `SYNCMAP_FORBID_SYNC`", row_flags, 2, true },
+	{ "opened with `SYNCMAP_JOURNAL`: ext4 or xfs without DAX / with `SYNCMAP_FORBID_SYNC`",
+	  row_journal, 2, true },
 };
 
 /* ---- The table. */
@@ -329,6 +343,14 @@ static void check_variant(const struct row *r, const struct cells *c, int v)
 		fail_msg("row \"%s\" (machine %d): got err %d, %s, %s; the table says %s, %s",
 			 r->where, v, d.err, syncmap_granularity_name(d.gran),
 			 syncmap_cause_name(d.cause), gran, cause);
+	/* The journal is taken exactly where the flag meets a page path,
+	 * and its advice says where the journal is. */
+	assert_int_equal(d.journal, (m.flags & SYNCMAP_JOURNAL) != 0);
+	if (d.journal) {
+		assert_non_null(strstr(d.advice, "/mnt/pmem/data.syncmap-journal"));
+		assert_int_equal(d.insn, SYNCMAP_INSN_NONE);
+		return;
+	}
 	/* A page row names its cause in a sentence; a fast row has none. */
 	if (d.gran == SYNCMAP_GRAN_PAGE)
 		assert_true(strlen(d.advice) > 20);

@@ -45,7 +45,7 @@ static void test_unknown_bits(void **state)
 
 	(void)state;
 	unlink(path);
-	assert_open_refused(path, SYNCMAP_CREATE | (1U << 10), 0, 4096, -EINVAL);
+	assert_open_refused(path, SYNCMAP_CREATE | (1U << 11), 0, 4096, -EINVAL);
 	assert_open_refused(path, SYNCMAP_CREATE | (1U << 31), 0, 4096, -EINVAL);
 	assert_open_refused(path, ~0U, 0, 4096, -EINVAL);
 	assert_non_null(strstr(syncmap_last_advice(), "flag"));

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The journal's format, without a system call: encoding and checking of
+ * the two header slots and of records, the walk replay makes over a
+ * journal's records, and the parsing of SYNCMAP_JOURNAL_SIZE.  Everything
+ * read from disk is checked against its CRC32C and its bounds before a
+ * field is believed, so a corrupt journal stops the walk, never a process.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+
+#define SM_J_HMAGIC 0x484a4d53u	/* "SMJH" */
+#define SM_J_RMAGIC 0x524a4d53u	/* "SMJR" */
+
+void sm_j_header_encode(const struct sm_j_header *h, uint8_t slot[SM_J_SLOT])
+{
+	struct sm_j_header c = *h;
+
+	c.magic = SM_J_HMAGIC;
+	c.version = SM_J_VERSION;
+	c.crc = 0;
+	c.pad = 0;
+	memset(slot, 0, SM_J_SLOT);
+	memcpy(slot, &c, sizeof(c));
+	c.crc = sm_crc32c(0, slot, SM_J_SLOT);
+	memcpy(slot, &c, sizeof(c));
+}
+
+bool sm_j_header_decode(const uint8_t slot[SM_J_SLOT], struct sm_j_header *h)
+{
+	uint8_t copy[SM_J_SLOT];
+	struct sm_j_header c;
+
+	memcpy(&c, slot, sizeof(c));
+	if (c.magic != SM_J_HMAGIC || c.version != SM_J_VERSION)
+		return false;
+	memcpy(copy, slot, SM_J_SLOT);
+	memset(copy + offsetof(struct sm_j_header, crc), 0, sizeof(c.crc));
+	if (sm_crc32c(0, copy, SM_J_SLOT) != c.crc)
+		return false;
+	if (c.size < SM_J_MIN || c.size > SM_J_MAX || c.generation == 0)
+		return false;
+	*h = c;
+	return true;
+}
+
+bool sm_j_slots_blank(const uint8_t *slots)
+{
+	for (size_t i = 0; i < 2 * SM_J_SLOT; i++)
+		if (slots[i])
+			return false;
+	return true;
+}
+
+int sm_j_choose(const uint8_t *slots, struct sm_j_header *h)
+{
+	struct sm_j_header a, b;
+	bool va = sm_j_header_decode(slots, &a);
+	bool vb = sm_j_header_decode(slots + SM_J_SLOT, &b);
+
+	if (va && (!vb || a.generation >= b.generation)) {
+		*h = a;
+		return 0;
+	}
+	if (vb) {
+		*h = b;
+		return 1;
+	}
+	return -1;
+}
+
+void sm_j_record_encode(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
+			uint32_t len)
+{
+	struct sm_j_record r = {
+		.magic = SM_J_RMAGIC, .length = len, .generation = gen,
+		.sequence = seq, .offset = off,
+	};
+
+	memcpy(dst, &r, sizeof(r));
+	r.crc = sm_crc32c(0, dst, SM_J_REC_HDR + (size_t)len);
+	memcpy(dst + offsetof(struct sm_j_record, crc), &r.crc, sizeof(r.crc));
+}
+
+long long sm_j_record_check(const uint8_t *buf, size_t avail, uint64_t gen,
+			    uint64_t seq, uint64_t file_size, struct sm_j_record *rec)
+{
+	struct sm_j_record r;
+	uint32_t crc;
+
+	if (avail < SM_J_REC_HDR)
+		return -1;
+	memcpy(&r, buf, sizeof(r));
+	if (r.magic != SM_J_RMAGIC || r.generation != gen || r.sequence != seq)
+		return -1;
+	if (r.length == 0 || r.length > avail - SM_J_REC_HDR || r.length % 64)
+		return -1;
+	if (r.offset > file_size || r.length > file_size - r.offset)
+		return -1;
+	crc = r.crc;
+	r.crc = 0;
+	if (sm_crc32c(sm_crc32c(0, &r, sizeof(r)), buf + SM_J_REC_HDR, r.length) != crc)
+		return -1;
+	r.crc = crc;
+	*rec = r;
+	return r.length;
+}
+
+long long sm_j_walk(const uint8_t *img, size_t len, uint64_t gen, uint64_t file_size,
+		    int (*fn)(void *arg, const struct sm_j_record *r, const uint8_t *data),
+		    void *arg)
+{
+	struct sm_j_record r;
+	size_t at = 0;
+	long long n = 0, dl;
+
+	while ((dl = sm_j_record_check(img + at, len - at, gen, (uint64_t)n + 1,
+				       file_size, &r)) > 0) {
+		if (fn) {
+			int e = fn(arg, &r, img + at + SM_J_REC_HDR);
+
+			if (e < 0)
+				return e;
+		}
+		n++;
+		at += SM_J_REC_HDR + (size_t)dl;
+	}
+	return n;
+}
+
+int sm_j_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end || v > (SM_J_MAX >> shift))
+		return -EINVAL;
+	v <<= shift;
+	if (v < SM_J_MIN || v > SM_J_MAX || v % SM_J_RECORDS)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
