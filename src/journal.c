@@ -83,6 +83,7 @@ struct sm_journal {
 	uint64_t defer_until, last_write_ns;
 	bool checkpointing;
 	int err;		/* sticky after a failed write: -EIO */
+	long pid;		/* the process that opened it */
 	struct syncmap_journal_stats st;
 	char path[PATH_MAX];
 };
@@ -343,7 +344,18 @@ static int file_size(int fd, uint64_t *size)
 
 	if (r == 0)
 		*size = (uint64_t)st.st_size;
+	else
+		sm_fail(r, SYNCMAP_CAUSE_ERROR, "fstat of the file failed: %s", strerror(-r));
 	return r;
+}
+
+/* Reading the records failed: the file may lack what they hold. */
+static int records_error(const struct sm_jfile *jf, long long n)
+{
+	return sm_fail((int)n, SYNCMAP_CAUSE_ERROR,
+		       "reading the records of the journal %s failed: %s; the file may lack "
+		       "persisted data they hold, so it is not opened: try again once the "
+		       "cause is fixed", jf->path, strerror((int)-n));
 }
 
 /* ---- lock: one writer per journal */
@@ -434,7 +446,7 @@ static long long replay(struct syncmap *m, struct sm_jfile *jf)
 	struct sm_j_header h = jf->h;
 
 	if (r < 0)
-		return sm_fail(r, SYNCMAP_CAUSE_ERROR, "fstat of the file failed: %s", strerror(-r));
+		return r;
 	n = each_record(jf, fsize, NULL, NULL);
 	if (n > 0 && !same_file(m, &jf->h))
 		return foreign(jf, n);
@@ -715,6 +727,21 @@ static void caller(struct sm_journal *j)
 		pthread_cond_signal(&j->lead_cv);
 }
 
+/*
+ * A child of fork() shares the journal's file and offsets with its
+ * parent: appends of both would overwrite each other.  Only the process
+ * that opened it may use it.
+ */
+static int usable(const struct sm_journal *j)
+{
+	if (sm_likely(sm_sys_getpid() == j->pid))
+		return 0;
+	return sm_fail(-ENOTSUP, SYNCMAP_CAUSE_ERROR,
+		       "this journaled mapping was opened by process %ld, before a fork(): a child "
+		       "appending to the same journal would overwrite its parent's records; open "
+		       "the file in the child (after the parent closed it)", j->pid);
+}
+
 /* Copy [start, end) (whole lines) into the staging buffer.  Locked. */
 static int stage(struct syncmap *m, struct sm_journal *j, uintptr_t start, uintptr_t end)
 {
@@ -747,6 +774,8 @@ static int journal_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
 	int r;
 
 	lines(m, &start, &end);
+	if ((r = usable(j)) < 0)
+		return r;
 	jlock(j);
 	j->st.persists++;
 	if (too_large(j, SM_J_REC_HDR + (end - start)))
@@ -766,6 +795,8 @@ static int journal_flush(struct syncmap *m, uintptr_t start, uintptr_t end)
 	int r;
 
 	lines(m, &start, &end);
+	if ((r = usable(j)) < 0)
+		return r;
 	jlock(j);
 	if (too_large(j, SM_J_REC_HDR + (end - start)))
 		r = checkpoint(j, true);
@@ -780,8 +811,12 @@ static int journal_drain(struct syncmap *m)
 	struct sm_journal *j = m->path_data;
 	int r;
 
+	if ((r = usable(j)) < 0)
+		return r;
 	jlock(j);
 	j->st.persists++;
+	if (j->buf[j->cur].len)
+		caller(j);
 	r = wait_durable(j, j->ticket);
 	junlock(j);
 	return r;
@@ -799,6 +834,8 @@ static int journal_commit(struct syncmap *m, struct sm_range *rg, size_t n)
 	n = sm_ranges_coalesce(rg, n, line_of(m));
 	for (size_t i = 0; i < n; i++)
 		bytes += SM_J_REC_HDR + (rg[i].end - rg[i].start);
+	if ((r = usable(j)) < 0)
+		return r;
 	jlock(j);
 	j->st.persists++;
 	if (too_large(j, bytes)) {
@@ -843,7 +880,8 @@ static int journal_close(struct syncmap *m)
 	int r = 0;
 
 	jlock(j);
-	if (!j->err)
+	/* A child of fork() leaves the journal to its parent. */
+	if (!j->err && sm_sys_getpid() == j->pid)
 		r = checkpoint(j, false);
 	junlock(j);
 	journal_free(j);
@@ -889,6 +927,7 @@ static int attach(struct syncmap *m, struct sm_jfile *jf, long long replayed)
 	j->ino = jf->h.ino;
 	j->stage_off = SM_J_RECORDS;
 	j->st.replayed = (uint64_t)replayed;
+	j->pid = sm_sys_getpid();
 	snprintf(j->path, sizeof(j->path), "%s", jf->path);
 	m->path_data = j;
 	m->ops = &sm_journal_ops;
@@ -914,11 +953,14 @@ static int sidecar_error(int r, const struct sm_jfile *jf, const char *data_path
 static int find_name(const struct syncmap *m, const char *path)
 {
 	struct stat st;
+	int r;
 
-	if (!path || path[0] != '/' || sm_sys_stat(path, &st) < 0 ||
-	    st.st_dev != m->st_dev || st.st_ino != m->st_ino)
+	if (!path || path[0] != '/')
 		return -ENOENT;
-	return 0;
+	r = sm_sys_stat(path, &st);
+	if (r == -ENOTDIR || (r == 0 && (st.st_dev != m->st_dev || st.st_ino != m->st_ino)))
+		r = -ENOENT;
+	return r;
 }
 
 /* Journaled open: create or take the journal, replay, attach. */
@@ -928,6 +970,7 @@ static int open_journaled(struct syncmap *m, const char *path, uid_t owner)
 	uint64_t size;
 	long long n = 0;
 	int dirfd = -1, r;
+	bool busy = false;
 
 	if (!jf)
 		return -ENOMEM;
@@ -943,8 +986,13 @@ static int open_journaled(struct syncmap *m, const char *path, uid_t owner)
 		r = sidecar_error(r, jf, path);
 		goto out;
 	}
-	if ((r = check_sidecar(jf, owner)) < 0 || (r = take_lock(jf)) < 0 ||
-	    (r = read_header(jf)) < 0)
+	if ((r = check_sidecar(jf, owner)) < 0)
+		goto out;
+	if ((r = take_lock(jf)) < 0) {
+		busy = r == -EBUSY;
+		goto out;
+	}
+	if ((r = read_header(jf)) < 0)
 		goto out;
 	if (jf->slot < 0) {
 		r = journal_size_from_env(&size);
@@ -956,7 +1004,9 @@ static int open_journaled(struct syncmap *m, const char *path, uid_t owner)
 	if (r == 0)
 		r = attach(m, jf, n);
 out:
-	if (r < 0 && jf->created)
+	/* Remove a journal this open created, unless another open took it
+	 * between its creation and the lock. */
+	if (r < 0 && jf->created && !busy)
 		sm_sys_unlink(jf->path);
 	jfile_free(jf, dirfd);
 	return r;
@@ -983,6 +1033,8 @@ static int open_plain(struct syncmap *m, const char *path, uid_t owner)
 
 		r = file_size(m->fd, &fsize);
 		n = r < 0 ? r : each_record(jf, fsize, NULL, NULL);
+		if (r == 0 && n < 0)
+			n = records_error(jf, n);
 		if (n > 0)
 			n = replay(m, jf);
 		if (n > 0)
@@ -1047,7 +1099,7 @@ static int open_rdonly(struct syncmap *m, const char *path)
 		else if (n > 0)
 			r = private_view(m, jf, fsize);
 		else
-			r = (int)(n < 0 ? n : 0);
+			r = n < 0 ? records_error(jf, n) : 0;
 	}
 	jfile_free(jf, dirfd);
 	return r;
@@ -1064,8 +1116,13 @@ int sm_journal_open(struct syncmap *m, const char *path)
 		return open_journaled(m, path, st.st_uid);
 	/* Without a name that is still this file there is no sidecar to
 	 * look for (an fd of an unlinked file, a memfd). */
-	if (find_name(m, path) < 0)
+	r = find_name(m, path);
+	if (r == -ENOENT)
 		return 0;
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "cannot look for a journal beside %s (stat: %s), so the file may be "
+			       "stale: try again once the cause is fixed", path, strerror(-r));
 	return m->rdonly ? open_rdonly(m, path) : open_plain(m, path, st.st_uid);
 }
 

@@ -23,11 +23,13 @@
 #include <sys/stat.h>
 
 #include "probe.h"
+#include "journal.h"
 #include "strict.h"
 
 /* Everything gathered before the facts are written out. */
 struct sm_gather {
 	const char *path;	/* as the caller gave it */
+	char persist_path[48];	/* the persist_path fact */
 	char dir[PATH_MAX];	/* the directory probed for a new file */
 	int fd;			/* the file, device or directory */
 	bool writable;		/* the trial may ask for PROT_WRITE */
@@ -430,9 +432,41 @@ static void emit_cpu(struct syncmap_probe *p, const struct sm_facts *f)
 	add_bool(p, "strict_mode", sm_strict_env());
 }
 
+/* The journal beside a file: absent, empty, or records waiting. */
+static void emit_journal(struct syncmap_probe *p, const struct sm_gather *g)
+{
+	size_t size = PATH_MAX + 32;
+	char *jpath;
+	long long n;
+
+	if (g->facts.target != SM_TARGET_FILE || g->facts.fd.path[0] != '/')
+		return;
+	/* On the heap: a public call's stack is bounded (tests/stack). */
+	jpath = calloc(1, size);
+	if (!jpath) {
+		p->oom = true;
+		return;
+	}
+	n = sm_journal_waiting(g->facts.fd.path, jpath, size);
+	if (n == -ENOENT)
+		sm_probe_add(p, "journal", SM_FACT_STRING, "absent");
+	else if (n == 0)
+		sm_probe_add(p, "journal", SM_FACT_STRING, "empty");
+	else if (n > 0)
+		sm_probe_add(p, "journal", SM_FACT_STRING,
+			     "%lld records waiting to be replayed (the file alone is stale until "
+			     "an open through libsyncmap)", n);
+	else
+		sm_probe_add(p, "journal", SM_FACT_STRING, "unreadable: %s", strerror((int)-n));
+	add_string(p, "journal_file", jpath);
+	free(jpath);
+}
+
 static void emit_all(struct syncmap_probe *p, const struct sm_gather *g)
 {
 	emit_answer(p, g->path, g->facts.target);
+	sm_probe_add(p, "persist_path", SM_FACT_STRING, "%s", g->persist_path);
+	emit_journal(p, g);
 	emit_kernel(p, g);
 	/* A device DAX node's own file system (devtmpfs) explains nothing. */
 	if (g->facts.target != SM_TARGET_DEVDAX)
@@ -498,6 +532,19 @@ SM_EXPORT int syncmap_probe(const char *path, struct syncmap_probe **out)
 	pol.forced = sm_forced_from_env();
 	sm_decide(&g->facts, &g->trial, &pol, &g->answer);
 	answer_of(p, &g->answer);
+	{
+		/* What SYNCMAP_JOURNAL would change: only a page path. */
+		struct sm_policy jp = pol;
+		struct sm_decision *jd = malloc(sizeof(*jd));
+
+		jp.flags |= SYNCMAP_JOURNAL;
+		if (jd)
+			sm_decide(&g->facts, &g->trial, &jp, jd);
+		snprintf(g->persist_path, sizeof(g->persist_path), "%s",
+			 g->answer.sync ? "map_sync" :
+			 jd && jd->journal ? "page (journal with SYNCMAP_JOURNAL)" : "page");
+		free(jd);
+	}
 	gather_extras(g);
 	emit_all(p, g);
 	sm_sys_close(g->fd);
@@ -545,6 +592,7 @@ SM_EXPORT int syncmap_probe_mapping(const struct syncmap *m,
 	p->cause = m->cause;
 	snprintf(p->advice, sizeof(p->advice), "%s", m->cause == SYNCMAP_CAUSE_NONE ? "" :
 		 m->advice);
+	snprintf(g->persist_path, sizeof(g->persist_path), "%s", syncmap_path_name(m->path));
 	gather_extras(g);
 	emit_all(p, g);
 	add_number(p, "mapping_offset", (long long)m->offset);

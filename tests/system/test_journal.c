@@ -135,6 +135,22 @@ static void smash_lines(const char *path)
 		garbage(path, p * PG + 64, 64);
 }
 
+/* The probe's journal fact for path, copied. */
+static const char *probe_journal(const char *path)
+{
+	static char v[256];
+	struct syncmap_probe *p;
+	const char *key, *val;
+
+	v[0] = '\0';
+	assert_int_equal(syncmap_probe(path, &p), 0);
+	for (size_t i = 0; syncmap_probe_fact(p, i, &key, &val) == 0; i++)
+		if (!strcmp(key, "journal"))
+			snprintf(v, sizeof(v), "%s", val);
+	syncmap_probe_free(p);
+	return v;
+}
+
 static void test_replay_after_crash(void **state)
 {
 	const char *path = st_path(*state, "replay");
@@ -142,7 +158,10 @@ static void test_replay_after_crash(void **state)
 	struct syncmap *m;
 
 	fresh(path);
+	st_make_file(path, FSIZE, 1);
+	assert_string_equal(probe_journal(path), "absent");
 	crash_child(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL);
+	assert_non_null(strstr(probe_journal(path), "64 records waiting to be replayed"));
 	smash_lines(path);
 	m = must_open(path, SYNCMAP_JOURNAL, 0);
 	assert_int_equal(syncmap_path(m), SYNCMAP_PATH_JOURNAL);
@@ -152,6 +171,7 @@ static void test_replay_after_crash(void **state)
 	assert_int_equal(st.replayed, FSIZE / PG);
 	check_restored(m);
 	assert_int_equal(syncmap_close(m), 0);
+	assert_string_equal(probe_journal(path), "empty");
 	/* Replayed once: garbage now is the file's own, nothing replays it away. */
 	garbage(path, 64, 64);
 	m = must_open(path, SYNCMAP_JOURNAL, 0);
@@ -243,6 +263,30 @@ static void test_busy(void **state)
 	assert_int_equal(wait_child(pid), 0);
 	assert_int_equal(syncmap_close(m), 0);
 	m = must_open(path, SYNCMAP_JOURNAL, 0);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
+/* A child of fork() must not append to its parent's journal. */
+static void test_fork_refused(void **state)
+{
+	const char *path = st_path(*state, "fork");
+	struct syncmap *m;
+	pid_t pid;
+
+	fresh(path);
+	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
+	pid = fork();
+	if (pid == 0) {
+		uint8_t *a = syncmap_addr(m);
+
+		a[0] = 1;
+		_exit(syncmap_persist(m, a, 1) == -ENOTSUP &&
+		      strstr(syncmap_last_advice(), "fork") && syncmap_close(m) == 0 ? 0 : 1);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	/* The parent's journal is untouched and still its own. */
+	memset(syncmap_addr(m), 5, 64);
+	assert_int_equal(syncmap_persist(m, syncmap_addr(m), 64), 0);
 	assert_int_equal(syncmap_close(m), 0);
 }
 
@@ -558,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_plain_open_replays),
 		cmocka_unit_test(test_rdonly_view),
 		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_fork_refused),
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_flags_refused),
 		cmocka_unit_test(test_open_fd),
