@@ -34,7 +34,8 @@ static const char *const names[FI_N_] = {
 	[FI_IOCTL] = "ioctl", [FI_READLINK] = "readlink", [FI_REALPATH] = "realpath",
 	[FI_OPENDIR] = "opendir", [FI_MEMFD] = "memfd_create", [FI_UNAME] = "uname",
 	[FI_SIGACTION] = "sigaction",
-	[FI_KILL] = "kill", [FI_GETPID] = "getpid",
+	[FI_KILL] = "kill", [FI_GETPID] = "getpid", [FI_PREAD] = "pread",
+	[FI_FSYNC] = "fsync", [FI_MPROTECT] = "mprotect",
 };
 
 /*
@@ -61,6 +62,9 @@ static const int errnos[FI_N_][FI_MAX_ERRNOS] = {
 	[FI_MSYNC] = { EIO, ENOMEM, ENOSPC, EINTR },
 	[FI_MADVISE] = { ENOMEM, EAGAIN, EINTR, EINVAL, EIO },
 	[FI_FDATASYNC] = { EIO, ENOSPC, EINTR },
+	[FI_FSYNC] = { EIO, ENOSPC, EINTR },
+	[FI_PREAD] = { EIO, EINTR, FI_SHORT },
+	[FI_MPROTECT] = { ENOMEM, EACCES },
 	[FI_SYNC_FILE_RANGE] = { EIO, ENOMEM, ENOSPC },
 	[FI_READ] = { EIO, EINTR, EAGAIN, FI_SHORT },
 	[FI_WRITE] = { EIO, EINTR, ENOSPC, EACCES, FI_SHORT },
@@ -262,6 +266,8 @@ WRAP(int, fallocate64, FI_FALLOCATE, (int fd, int mode, off_t off, off_t len),
 WRAP(int, msync, FI_MSYNC, (void *a, size_t n, int fl), (a, n, fl))
 WRAP(int, madvise, FI_MADVISE, (void *a, size_t n, int adv), (a, n, adv))
 WRAP(int, fdatasync, FI_FDATASYNC, (int fd), (fd))
+WRAP(int, fsync, FI_FSYNC, (int fd), (fd))
+WRAP(int, mprotect, FI_MPROTECT, (void *a, size_t n, int prot), (a, n, prot))
 WRAP(int, sync_file_range, FI_SYNC_FILE_RANGE,
      (int fd, off_t off, off_t n, unsigned fl), (fd, off, n, fl))
 WRAP(int, unlink, FI_UNLINK, (const char *p), (p))
@@ -333,6 +339,10 @@ WRAP_IO(pwrite, FI_PWRITE, (int fd, const void *b, size_t n, off_t off),
 	(fd, b, n, off), n, (fd, b, n / 2, off))
 WRAP_IO(pwrite64, FI_PWRITE, (int fd, const void *b, size_t n, off_t off),
 	(fd, b, n, off), n, (fd, b, n / 2, off))
+WRAP_IO(pread, FI_PREAD, (int fd, void *b, size_t n, off_t off), (fd, b, n, off), n,
+	(fd, b, n / 2, off))
+WRAP_IO(pread64, FI_PREAD, (int fd, void *b, size_t n, off_t off), (fd, b, n, off), n,
+	(fd, b, n / 2, off))
 WRAP_IO(read, FI_READ, (int fd, void *b, size_t n), (fd, b, n), n, (fd, b, n / 2))
 WRAP_IO(write, FI_WRITE, (int fd, const void *b, size_t n), (fd, b, n), n, (fd, b, n / 2))
 

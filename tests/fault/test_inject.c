@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "inject.h"
@@ -510,6 +511,149 @@ static void setup_strict_persisted(struct ctx *c)
 	setup_persisted(c);
 }
 
+/* ---- The journal: every call of its path, at open, persist, batch,
+ * checkpoint, close and replay.  A persist that failed leaves the
+ * mapping's journal failed until close, so the check is the reopen: it
+ * must work, and the file must hold everything persisted. */
+
+static char jpath_buf[600];
+
+static const char *jpath(const char *path)
+{
+	snprintf(jpath_buf, sizeof(jpath_buf), "%s.syncmap-journal", path);
+	return jpath_buf;
+}
+
+static void journal_env(void)
+{
+	/* The smallest journal: setups write it in one call. */
+	setenv("SYNCMAP_JOURNAL_SIZE", "64K", 1);
+	unlink(jpath(ft_path("data")));
+	open_flags = SYNCMAP_JOURNAL;
+}
+
+static void reopen_and_check(struct ctx *c, const int *pages, int n)
+{
+	struct syncmap *m;
+
+	if (c->b)
+		syncmap_batch_free(c->b);
+	c->b = NULL;
+	if (c->m)
+		syncmap_close(c->m);
+	c->m = NULL;
+	CHECK(syncmap_open(c->path, SYNCMAP_JOURNAL, 0, 0, &m) == 0,
+	      "reopening after the fault failed: %s", syncmap_last_advice());
+	if (m)
+		CHECK(syncmap_close(m) == 0, "closing the reopened mapping failed");
+	check_file(c->path, pages, n);
+}
+
+static void check_journal_page3(struct ctx *c, int r)
+{
+	(void)r;
+	reopen_and_check(c, page3, 1);
+}
+
+static void check_journal_batch(struct ctx *c, int r)
+{
+	(void)r;
+	reopen_and_check(c, pages_batch, 6);
+}
+
+static void setup_journal_absent(struct ctx *c)
+{
+	journal_env();
+	setup_absent(c);
+}
+
+static int run_journal_create(struct ctx *c)
+{
+	return syncmap_open(c->path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0, FILE_LEN, &c->m);
+}
+
+static void check_journal_create(struct ctx *c, int r)
+{
+	if (r == 0)
+		return;
+	CHECK(ft_file_size(c->path) < 0, "a failed open left the file it created");
+	CHECK(access(jpath(c->path), F_OK) != 0, "a failed open left the journal it created");
+}
+
+static void setup_journal_full(struct ctx *c)
+{
+	journal_env();
+	open_mapping(c);
+	syncmap_close(c->m);
+	c->m = NULL;
+}
+
+static int run_journal_open(struct ctx *c)
+{
+	return syncmap_open(c->path, SYNCMAP_JOURNAL, 0, 0, &c->m);
+}
+
+static void check_journal_opened(struct ctx *c, int r)
+{
+	(void)r;
+	reopen_and_check(c, NULL, 0);
+}
+
+static void setup_journal_mapped(struct ctx *c)
+{
+	journal_env();
+	setup_mapped(c);
+}
+
+static void setup_journal_batch(struct ctx *c)
+{
+	journal_env();
+	setup_batch(c);
+}
+
+static void setup_journal_persisted(struct ctx *c)
+{
+	journal_env();
+	setup_persisted(c);
+}
+
+/* One persist larger than a quarter of the journal: a checkpoint. */
+static int run_journal_checkpoint(struct ctx *c)
+{
+	int r = syncmap_persist(c->m, c->addr, 5 * (size_t)page);
+
+	return r ? r : syncmap_persist(c->m, (uint8_t *)c->addr + 3 * page + 64, 64);
+}
+
+/* A child persists page 3 and dies without closing; page 3 of the file
+ * is then overwritten with garbage: only the replay can bring it back. */
+static void setup_journal_crashed(struct ctx *c)
+{
+	uint8_t junk[4096];
+	pid_t pid;
+	int fd, st;
+
+	journal_env();
+	fresh_pattern(c, FILE_LEN);
+	pid = fork();
+	if (pid == 0) {
+		struct syncmap *m;
+
+		if (syncmap_open(c->path, SYNCMAP_JOURNAL, 0, 0, &m))
+			_exit(1);
+		c->m = m;
+		scribble(c, 3);
+		_exit(syncmap_persist(m, (uint8_t *)syncmap_addr(m) + 3 * page, (size_t)page) ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		abort();
+	memset(junk, 0xEE, sizeof(junk));
+	fd = open(c->path, O_WRONLY);
+	if (fd < 0 || pwrite(fd, junk, (size_t)page, 3 * page) != page)
+		abort();
+	close(fd);
+}
+
 static const struct op ops[] = {
 	{ "open-create", setup_absent, run_create, check_create },
 	{ "open-create-link", setup_dangling, run_create_dangling, check_create_dangling },
@@ -537,6 +681,15 @@ static const struct op ops[] = {
 	{ "strict-write-safe", setup_strict_mapped, run_write_safe, check_page3 },
 	{ "strict-batch", setup_strict_batch, run_batch, check_batch },
 	{ "strict-close", setup_strict_persisted, run_close, check_closed },
+	{ "journal-create", setup_journal_absent, run_journal_create, check_journal_create },
+	{ "journal-open", setup_journal_full, run_journal_open, check_journal_opened },
+	{ "journal-persist", setup_journal_mapped, run_persist, check_journal_page3 },
+	{ "journal-flush-drain", setup_journal_mapped, run_flush_drain, check_journal_page3 },
+	{ "journal-memcpy", setup_journal_mapped, run_memcpy, check_journal_page3 },
+	{ "journal-batch", setup_journal_batch, run_batch, check_journal_batch },
+	{ "journal-checkpoint", setup_journal_mapped, run_journal_checkpoint, check_journal_page3 },
+	{ "journal-close", setup_journal_persisted, run_close, check_journal_page3 },
+	{ "journal-replay", setup_journal_crashed, run_journal_open, check_journal_page3 },
 };
 
 /* ---- The driver. */
@@ -573,6 +726,8 @@ static int run_once(const struct op *op, unsigned at, int err)
 
 	c.path = ft_path("data");
 	open_flags = 0;
+	unsetenv("SYNCMAP_JOURNAL_SIZE");
+	unlink(jpath(c.path));
 	fds = ft_count_fds();
 	maps = ft_count_maps();
 	heap = ft_heap_in_use();
