@@ -57,8 +57,9 @@
 /* Everything the calls work on, made by the parent on its own stack. */
 static struct {
 	const char *file, *fresh, *shm, *missing, *trunc;
-	struct syncmap *sync, *page, *ro, *cut;
-	struct syncmap_batch *bsync, *bpage;
+	struct syncmap *sync, *page, *ro, *cut, *jrnl;
+	char *jfile;
+	struct syncmap_batch *bsync, *bpage, *bjrnl;
 	struct syncmap_probe *probe;
 	int fd;
 	char text[16384];
@@ -317,6 +318,23 @@ static bool close_##tag(void) { return syncmap_close(ON(m)) == 0; }
 
 RANGE_CALLS(sync, sync)
 RANGE_CALLS(page, page)
+RANGE_CALLS(jrnl, jrnl)
+
+/* Creating a journal and replaying it are the deepest opens. */
+static bool open_journal(void)
+{
+	struct syncmap *m = NULL;
+
+	return syncmap_open(g.fresh, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0, FILE_SIZE, &m) == 0 &&
+	       syncmap_path(m) == SYNCMAP_PATH_JOURNAL;
+}
+
+static bool journal_stats(void)
+{
+	struct syncmap_journal_stats st;
+
+	return syncmap_journal_stats(g.jrnl, &st, sizeof(st)) == 0 && st.persists == 0;
+}
 
 static bool persist_rdonly(void)
 {
@@ -384,7 +402,21 @@ static bool calibrate_overflow(void)
 
 /* ---- what the child sets before the call (on its own main thread). */
 
-enum prep { GRANT, REFUSE, OLD_KERNEL, DAX_STATX, FORCE_CACHE_LINE };
+enum prep { GRANT, REFUSE, OLD_KERNEL, DAX_STATX, FORCE_CACHE_LINE, JOURNAL };
+
+/* A journal belongs to the process that opened it (not to a child of
+ * fork()): each call on one opens it in its own child, with a batch of
+ * four ranges in it. */
+static void open_jrnl(void)
+{
+	mock.validate_errno = EOPNOTSUPP;
+	if (syncmap_open(g.jfile, SYNCMAP_JOURNAL, 0, 0, &g.jrnl) < 0 ||
+	    syncmap_batch_new(g.jrnl, 4, &g.bjrnl) < 0)
+		exit(2);
+	for (unsigned i = 0; i < 4; i++)
+		syncmap_batch_add(g.bjrnl, (uint8_t *)syncmap_addr(g.jrnl) + i * 8 * PG, 64);
+	mock.validate_errno = 0;
+}
 
 static void prepare(enum prep p)
 {
@@ -405,6 +437,9 @@ static void prepare(enum prep p)
 	case FORCE_CACHE_LINE:
 		mock.validate_errno = EOPNOTSUPP;
 		setenv("SYNCMAP_FORCE_GRANULARITY", "cache_line", 1);
+		break;
+	case JOURNAL:
+		open_jrnl();
 		break;
 	}
 }
@@ -466,6 +501,13 @@ static const struct call calls[] = {
 	C(write_safe_sigbus, GRANT),
 	C(small_calls, GRANT),
 	C(close_sync, GRANT), C(close_page, GRANT),
+	C(open_journal, REFUSE), C(journal_stats, JOURNAL),
+	C(persist_jrnl, JOURNAL), C(flush_jrnl, JOURNAL), C(drain_jrnl, JOURNAL),
+	C(deep_flush_jrnl, JOURNAL), C(persist_outside_jrnl, JOURNAL),
+	C(memcpy_4k_jrnl, JOURNAL), C(memcpy_64k_jrnl, JOURNAL), C(memset_jrnl, JOURNAL),
+	C(batch_new_jrnl, JOURNAL), C(batch_add_full_jrnl, JOURNAL), C(batch_commit_jrnl, JOURNAL),
+	C(batch_free_jrnl, JOURNAL), C(read_safe_jrnl, JOURNAL), C(write_safe_jrnl, JOURNAL),
+	C(close_jrnl, JOURNAL),
 };
 
 /* ---- the measurement */
@@ -578,6 +620,7 @@ static void setup(void)
 	if (g.fd < 0 || syncmap_open(g.file, 0, 0, 0, &g.sync) < 0 || !syncmap_is_sync(g.sync))
 		exit(2);
 	mock.validate_errno = EOPNOTSUPP;
+	setenv("SYNCMAP_JOURNAL_SIZE", "64K", 1);
 	if (syncmap_open(ut_make_file("page", FILE_SIZE), 0, 0, 0, &g.page) < 0 ||
 	    syncmap_open(g.trunc, 0, 0, 0, &g.cut) < 0 ||
 	    syncmap_open(g.file, SYNCMAP_RDONLY, 0, 0, &g.ro) < 0 ||
@@ -587,6 +630,7 @@ static void setup(void)
 	if (truncate(g.trunc, 0) < 0 || stat(g.trunc, &st) < 0 || st.st_size != 0)
 		exit(2);
 	/* Batches of 4 ranges, 4 already in them: the next add is the 5th. */
+	g.jfile = strdup(ut_make_file("jrnl", FILE_SIZE));
 	if (syncmap_batch_new(g.sync, 4, &g.bsync) < 0 || syncmap_batch_new(g.page, 4, &g.bpage) < 0)
 		exit(2);
 	for (unsigned i = 0; i < 4; i++) {
