@@ -10,9 +10,10 @@
  * buffer under the mutex and takes a ticket.  If no write is in flight it
  * leads: it swaps the staging buffers, drops the mutex, writes the whole
  * group, and publishes the last ticket it covered as durable.  Otherwise
- * it sleeps until its ticket is durable.  Groups are written in ticket
- * order, so a persist that returned is durable before anything a later
- * one makes durable.  The mutex is never held across I/O.
+ * it sleeps until its ticket is durable (or it is woken to lead the next
+ * group).  Groups are written in ticket order, so a persist that returned
+ * is durable before anything a later one makes durable.  The mutex is
+ * never held across I/O, and nobody spins.
  *
  * Checkpoint (at 3/4 full, for a persist too large to journal, and at
  * close): fdatasync the data file, which covers every page the mapping
@@ -28,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,18 @@ struct sm_jbuf {
 	unsigned callers;	/* persists waiting for it */
 };
 
+/*
+ * A persist waiting for its ticket sleeps on a semaphore of its own: the
+ * publisher posts exactly the waiters it made durable (and one to lead the
+ * next group), and they return without taking the mutex again, so a group
+ * of threads wakes up in parallel instead of in a queue on the mutex.
+ */
+struct sm_jwaiter {
+	sem_t sem;
+	uint64_t ticket;
+	struct sm_jwaiter *next;
+};
+
 struct sm_journal {
 	int fd, data_fd;
 	uint64_t size, limit, gen;
@@ -76,7 +90,8 @@ struct sm_journal {
 	int cur;		/* the staging buffer */
 	int nbusy;
 	uint64_t groups_started, groups_published;
-	uint64_t ticket, durable;
+	uint64_t ticket, durable;	/* durable: also read without the mutex */
+	struct sm_jwaiter *waiters;
 	/* Callers of the last published group not yet back with a record,
 	 * and until when the next write may wait for them. */
 	unsigned expect;
@@ -505,6 +520,27 @@ static uint64_t defer_ns(const struct sm_journal *j)
 	return d < 10000 ? 10000 : d > 500000 ? 500000 : d;
 }
 
+/* Post the waiters made durable (or failed), and one to lead what is
+ * staged if no write may be started by anyone else.  Locked. */
+static void wake_waiters(struct sm_journal *j)
+{
+	struct sm_jwaiter **pp = &j->waiters, *w;
+
+	while ((w = *pp) != NULL) {
+		if (w->ticket <= j->durable || j->err) {
+			*pp = w->next;
+			sem_post(&w->sem);
+		} else {
+			pp = &w->next;
+		}
+	}
+	if (j->waiters && j->buf[j->cur].len && j->nbusy < SM_J_INFLIGHT) {
+		w = j->waiters;
+		j->waiters = w->next;
+		sem_post(&w->sem);
+	}
+}
+
 /* Publish, in order, the groups whose writes are done.  Locked. */
 static void publish(struct sm_journal *j)
 {
@@ -521,7 +557,7 @@ static void publish(struct sm_journal *j)
 			j->defer_until = sm_sys_now_ns() + defer_ns(j);
 			b->callers = 0;
 			if (b->result == 0 && !j->err) {
-				j->durable = b->last;
+				__atomic_store_n(&j->durable, b->last, __ATOMIC_RELEASE);
 				j->st.writes++;
 				j->st.bytes += b->len;
 			} else {
@@ -534,6 +570,7 @@ static void publish(struct sm_journal *j)
 			more = true;
 		}
 	}
+	wake_waiters(j);
 	pthread_cond_broadcast(&j->cv);
 }
 
@@ -591,11 +628,15 @@ static void jwait(struct sm_journal *j, uint64_t until)
 /*
  * Until ticket t is durable: lead when a write may start and something
  * is staged, once the callers of the last group are back (or their time
- * is up); else sleep.  Locked.
+ * is up); else sleep.  Called locked; *locked says how it returns (a
+ * waiter made durable returns without the mutex).
  */
-static int wait_durable(struct sm_journal *j, uint64_t t)
+static int wait_durable(struct sm_journal *j, uint64_t t, bool *locked)
 {
+	*locked = true;
 	while (j->durable < t) {
+		struct sm_jwaiter w;
+
 		if (j->err)
 			return sticky(j);
 		if (j->nbusy < SM_J_INFLIGHT && j->buf[j->cur].len) {
@@ -608,9 +649,21 @@ static int wait_durable(struct sm_journal *j, uint64_t t)
 			r = lead(j);
 			if (r < 0)
 				return r;
-		} else {
-			jwait(j, 0);
+			continue;
 		}
+		sem_init(&w.sem, 0, 0);
+		w.ticket = t;
+		w.next = j->waiters;
+		j->waiters = &w;
+		junlock(j);
+		while (sem_wait(&w.sem) < 0)
+			;	/* EINTR: the post is still to come */
+		sem_destroy(&w.sem);
+		if (__atomic_load_n(&j->durable, __ATOMIC_ACQUIRE) >= t) {
+			*locked = false;
+			return 0;
+		}
+		jlock(j);
 	}
 	return 0;
 }
@@ -623,6 +676,7 @@ static int wait_durable(struct sm_journal *j, uint64_t t)
 static int checkpoint(struct sm_journal *j, bool counted)
 {
 	struct sm_j_header h;
+	bool locked;
 	int r;
 
 	while (j->checkpointing)
@@ -630,7 +684,9 @@ static int checkpoint(struct sm_journal *j, bool counted)
 	if (j->err)
 		return sticky(j);
 	j->checkpointing = true;
-	r = wait_durable(j, j->ticket);
+	r = wait_durable(j, j->ticket, &locked);
+	if (!locked)
+		jlock(j);
 	if (r < 0)
 		goto out;
 	junlock(j);
@@ -770,6 +826,7 @@ static bool too_large(const struct sm_journal *j, size_t bytes)
 
 static int journal_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
 {
+	bool locked = true;
 	struct sm_journal *j = m->path_data;
 	int r;
 
@@ -783,9 +840,10 @@ static int journal_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
 	else if ((r = room(j, SM_J_REC_HDR + (end - start))) == 0 &&
 		 (r = stage(m, j, start, end)) == 0) {
 		caller(j);
-		r = wait_durable(j, j->ticket);
+		r = wait_durable(j, j->ticket, &locked);
 	}
-	junlock(j);
+	if (locked)
+		junlock(j);
 	return r;
 }
 
@@ -808,6 +866,7 @@ static int journal_flush(struct syncmap *m, uintptr_t start, uintptr_t end)
 
 static int journal_drain(struct syncmap *m)
 {
+	bool locked = true;
 	struct sm_journal *j = m->path_data;
 	int r;
 
@@ -817,14 +876,16 @@ static int journal_drain(struct syncmap *m)
 	j->st.persists++;
 	if (j->buf[j->cur].len)
 		caller(j);
-	r = wait_durable(j, j->ticket);
-	junlock(j);
+	r = wait_durable(j, j->ticket, &locked);
+	if (locked)
+		junlock(j);
 	return r;
 }
 
 /* A batch: its ranges, merged line-wise, staged together: one write. */
 static int journal_commit(struct syncmap *m, struct sm_range *rg, size_t n)
 {
+	bool locked = true;
 	struct sm_journal *j = m->path_data;
 	size_t bytes = 0;
 	int r = 0;
@@ -845,10 +906,11 @@ static int journal_commit(struct syncmap *m, struct sm_range *rg, size_t n)
 			r = stage(m, j, rg[i].start, rg[i].end);
 		if (r == 0) {
 			caller(j);
-			r = wait_durable(j, j->ticket);
+			r = wait_durable(j, j->ticket, &locked);
 		}
 	}
-	junlock(j);
+	if (locked)
+		junlock(j);
 	return r;
 }
 
