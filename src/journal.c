@@ -141,7 +141,12 @@ static int dir_of(const char *data_path, char *dir, size_t size, const char **ba
 {
 	const char *slash = strrchr(data_path, '/');
 
-	if (!slash || !slash[1])
+	if (!slash) {
+		snprintf(dir, size, ".");
+		*base = data_path;
+		return *base[0] ? 0 : -EINVAL;
+	}
+	if (!slash[1])
 		return -EINVAL;
 	if ((size_t)(slash - data_path) + 2 > size)
 		return -ENAMETOOLONG;
@@ -817,11 +822,17 @@ static int stage(struct syncmap *m, struct sm_journal *j, uintptr_t start, uintp
 	return 0;
 }
 
-/* Too large to journal: a checkpoint's fdatasync of the data file
- * covers the range, and no older record can be replayed over it. */
+/*
+ * Too large to journal (more than a quarter of it, or than a record's
+ * 32-bit length and a staging buffer should hold): a checkpoint's
+ * fdatasync of the data file covers the range, and no older record can
+ * be replayed over it.
+ */
+#define SM_J_RECORD_MAX (256u << 20)
+
 static bool too_large(const struct sm_journal *j, size_t bytes)
 {
-	return bytes > j->size / 4;
+	return bytes > j->size / 4 || bytes > SM_J_RECORD_MAX;
 }
 
 static int journal_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
@@ -1017,7 +1028,7 @@ static int find_name(const struct syncmap *m, const char *path)
 	struct stat st;
 	int r;
 
-	if (!path || path[0] != '/')
+	if (!path || !path[0])
 		return -ENOENT;
 	r = sm_sys_stat(path, &st);
 	if (r == -ENOTDIR || (r == 0 && (st.st_dev != m->st_dev || st.st_ino != m->st_ino)))

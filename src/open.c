@@ -28,6 +28,8 @@ struct sm_undo {
 	uint64_t old_size;		/* truncate back on failure */
 	uint64_t shrink_to;		/* RESIZE smaller: done once mapped */
 	bool shrink;
+	const char *given;		/* syncmap_open's path, where the journal is
+					 * looked for if /proc/self/fd gives none */
 };
 
 static int check_flags(unsigned flags, bool by_fd)
@@ -294,7 +296,7 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 	/* A journal beside a regular file: attach it, or replay what an
 	 * earlier journaled open left before anything writes the file. */
 	if (r == 0 && S_ISREG(f->fd.mode))
-		r = sm_journal_open(m, f->fd.path);
+		r = sm_journal_open(m, f->fd.path[0] ? f->fd.path : undo->given);
 	free(f);
 	if (r == 0 && undo->shrink) {
 		r = sm_sys_ftruncate(fd, undo->shrink_to);
@@ -388,6 +390,7 @@ SM_EXPORT int syncmap_open(const char *path, unsigned flags, mode_t mode,
 	if (mode & ~(mode_t)07777)
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "mode 0%o has bits beyond 07777",
 			       (unsigned)mode);
+	undo.given = path;
 	fd = open_path(path, flags, mode ? mode : SM_DEFAULT_MODE, &undo);
 	if (fd < 0)
 		return explain_open_error(fd, path, flags);
