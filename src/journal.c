@@ -639,7 +639,7 @@ static void jwait(struct sm_journal *j, uint64_t until)
 static int wait_durable(struct sm_journal *j, uint64_t t, bool *locked)
 {
 	*locked = true;
-	while (j->durable < t) {
+	while (__atomic_load_n(&j->durable, __ATOMIC_RELAXED) < t) {
 		struct sm_jwaiter w;
 
 		if (j->err)
