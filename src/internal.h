@@ -133,12 +133,15 @@ int sm_sys_fcntl_int(int fd, int cmd, int arg);
 int sm_sys_read_text(const char *path, char *buf, size_t size);
 int sm_sys_write_text(const char *path, const char *text);
 /* The statx fields the library reads. */
+#define SM_STATX_BTIME 0x00000800U
 #define SM_STATX_MNT_ID 0x00001000U
 #define SM_STATX_ATTR_DAX 0x00200000ULL
 struct sm_statx {
 	uint32_t mask;
 	uint64_t attributes, attributes_mask;
 	uint64_t mnt_id;
+	int64_t btime_sec;	/* with SM_STATX_BTIME in mask */
+	uint32_t btime_nsec;
 };
 int sm_sys_statx(int fd, unsigned mask, struct sm_statx *out);
 /* 1 if statx says the file is DAX, 0 if not, negative if it can't say. */

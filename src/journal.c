@@ -80,7 +80,7 @@ struct sm_journal {
 	int fd, data_fd;
 	uint64_t size, limit, gen;
 	int slot;
-	uint64_t dev, ino;
+	uint64_t birth, ino;
 	uint64_t rec_seq;	/* records of this generation so far */
 	uint64_t stage_off;	/* where the staging buffer will be written */
 	pthread_mutex_t mu;
@@ -335,26 +335,43 @@ static int write_slot(int fd, const struct sm_j_header *h, int slot)
 	return r < 0 ? r : sm_sys_fdatasync(fd);
 }
 
+/* The data file's birth time as a header holds it; 0 when statx cannot
+ * say (an old kernel, a file system without one), and the inode number
+ * alone then identifies the file. */
+static uint64_t birth(const struct syncmap *m)
+{
+	struct sm_statx stx;
+
+	if (sm_sys_statx(m->fd, SM_STATX_BTIME, &stx) < 0 || !(stx.mask & SM_STATX_BTIME))
+		return 0;
+	return (uint64_t)stx.btime_sec << 30 | stx.btime_nsec;
+}
+
 /* The data file's identity, as a header holds it. */
 static void identity(const struct syncmap *m, struct sm_j_header *h)
 {
-	h->dev = (uint64_t)m->st_dev;
+	h->birth = birth(m);
 	h->ino = (uint64_t)m->st_ino;
 }
 
 static bool same_file(const struct syncmap *m, const struct sm_j_header *h)
 {
-	return h->dev == (uint64_t)m->st_dev && h->ino == (uint64_t)m->st_ino;
+	uint64_t b;
+
+	if (h->ino != (uint64_t)m->st_ino)
+		return false;
+	b = h->birth ? birth(m) : 0;
+	return !h->birth || !b || b == h->birth;
 }
 
 static int foreign(const struct sm_jfile *jf, long long n)
 {
 	return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
-		       "the journal %s holds %lld records of another file (device %llu inode %llu): "
+		       "the journal %s holds %lld records of another file (inode %llu): "
 		       "the file was replaced or copied without being opened once through "
 		       "libsyncmap; open the original to replay them, or move the journal away "
 		       "to accept this file as it is", jf->path, n,
-		       (unsigned long long)jf->h.dev, (unsigned long long)jf->h.ino);
+		       (unsigned long long)jf->h.ino);
 }
 
 static int file_size(int fd, uint64_t *size)
@@ -699,7 +716,7 @@ static int checkpoint(struct sm_journal *j, bool counted)
 	if (r == 0) {
 		memset(&h, 0, sizeof(h));
 		h.generation = j->gen + 1;
-		h.dev = j->dev;
+		h.birth = j->birth;
 		h.ino = j->ino;
 		h.size = j->size;
 		h.pid = (uint64_t)sm_sys_getpid();
@@ -996,7 +1013,7 @@ static int attach(struct syncmap *m, struct sm_jfile *jf, long long replayed)
 	j->limit = jf->size / 4 * 3;
 	j->gen = jf->h.generation;
 	j->slot = jf->slot;
-	j->dev = jf->h.dev;
+	j->birth = jf->h.birth;
 	j->ino = jf->h.ino;
 	j->stage_off = SM_J_RECORDS;
 	j->st.replayed = (uint64_t)replayed;

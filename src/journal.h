@@ -27,7 +27,12 @@ struct sm_j_header {
 	uint32_t magic;
 	uint32_t version;
 	uint64_t generation;
-	uint64_t dev, ino;	/* the data file's identity */
+	/* The data file's identity: its inode number and birth time (statx
+	 * stx_btime, seconds << 30 | nanoseconds; 0 where the file system has
+	 * none).  Not st_dev: device numbers follow probe order and change
+	 * from boot to boot, and a replay after a power cut is the one time
+	 * the check must pass. */
+	uint64_t birth, ino;
 	uint64_t size;		/* bytes of the journal file */
 	uint64_t pid;		/* the process that holds it open */
 	uint32_t crc;		/* CRC32C of the slot with this field 0 */

@@ -265,6 +265,10 @@ int sm_sys_statx(int fd, unsigned mask, struct sm_statx *out)
 	out->attributes = stx.stx_attributes;
 	out->attributes_mask = stx.stx_attributes_mask;
 	out->mnt_id = (mask & SM_STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+	if (stx.stx_mask & SM_STATX_BTIME) {
+		out->btime_sec = stx.stx_btime.tv_sec;
+		out->btime_nsec = stx.stx_btime.tv_nsec;
+	}
 	return 0;
 #else
 	(void)fd;

@@ -210,6 +210,38 @@ static void test_plain_open_replays(void **state)
 	assert_int_equal(syncmap_close(m), 0);
 }
 
+/* A data file replaced (a copy renamed over it: another inode) while its
+ * journal holds records is refused, not overwritten with another file's
+ * records; the original, put back, still replays.  The identity is the
+ * inode and its birth time, never st_dev, which changes between boots. */
+static void test_replaced_file_refused(void **state)
+{
+	const char *path = st_path(*state, "replaced");
+	char keep[700], copy[700];
+	struct syncmap *m = NULL;
+	struct stat a, b;
+
+	snprintf(keep, sizeof(keep), "%s.orig", path);
+	snprintf(copy, sizeof(copy), "%s.copy", path);
+	fresh(path);
+	unlink(keep);
+	crash_child(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL);
+	smash_lines(path);
+	st_make_file(copy, FSIZE, 1);
+	assert_int_equal(link(path, keep), 0);
+	assert_int_equal(rename(copy, path), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(stat(keep, &b), 0);
+	assert_true(a.st_ino != b.st_ino);
+	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), -EINVAL);
+	assert_null(m);
+	assert_non_null(strstr(syncmap_last_advice(), "another file"));
+	assert_int_equal(rename(keep, path), 0);
+	m = must_open(path, SYNCMAP_JOURNAL, 0);
+	check_restored(m);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
 static void test_rdonly_view(void **state)
 {
 	const char *path = st_path(*state, "rdonly");
@@ -688,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_replay_after_crash),
 		cmocka_unit_test(test_control_without_journal),
 		cmocka_unit_test(test_plain_open_replays),
+		cmocka_unit_test(test_replaced_file_refused),
 		cmocka_unit_test(test_rdonly_view),
 		cmocka_unit_test(test_busy),
 		cmocka_unit_test(test_fork_refused),
