@@ -12,6 +12,9 @@
 #include "syncmap.h"
 
 #define BENCH_MAX_THREADS 2
+/* The journal cases (--journal) run up to 4 threads; the pool has that
+ * many workers, the other cases use the first two. */
+#define BENCH_POOL_THREADS 4
 #define BENCH_MAX_REPS 64
 #define BENCH_MAX_ENTRIES 16
 #define BENCH_LINE 64u
@@ -37,6 +40,7 @@ struct bench_opts {
 	const char *dir;	/* page-path file: a real disk */
 	const char *cpu_dir;	/* cache-line-path file */
 	const char *fault_dir;	/* --fault: run only case 6 there */
+	bool journal;		/* --journal: only the journal cases, in dir */
 	unsigned fault_rounds;
 	uint64_t fixed;		/* --fixed N: one run of N iterations each */
 	unsigned reps_cpu, reps_page;
@@ -73,6 +77,14 @@ struct op {
 	struct syncmap_batch *batch;
 	const void *src;
 	int err;
+	/* The journal cases: lines chosen at random in [p, p + span) (or, for
+	 * a raw write to fd, at offsets in [off, off + span)). */
+	size_t span;
+	unsigned lines;		/* per batch */
+	uint64_t rng;
+	int fd;
+	uint64_t off;
+	size_t wbytes;		/* bytes of each raw write */
 };
 
 typedef void (*op_fn)(struct op *o, uint64_t iters);
@@ -83,7 +95,7 @@ struct entry {
 	const char *mode;	/* "batch"/"single" for case 3, else NULL */
 	unsigned threads;
 	op_fn fn;
-	struct op ops[BENCH_MAX_THREADS];
+	struct op ops[BENCH_POOL_THREADS];
 	double samples[BENCH_MAX_REPS];	/* ns per operation */
 	unsigned nsamples;
 };
@@ -138,9 +150,23 @@ int bench_cases_run(struct bench_files *f, const struct bench_opts *o);
 void report_header(const struct bench_opts *o, const struct bench_files *f);
 void report_control(double speedup, bool json);
 void report_case(const struct bench_case *c, bool json);
+/* Keep a case's results for ratios and targets; JSON rows if json, no
+ * table (the caller prints its own). */
+void report_keep(const struct bench_case *c, bool json);
 int report_targets(bool json);
 
 /* fault.c: case 6. */
 int bench_fault(const struct bench_opts *o);
+
+/* journal.c: the journaled page path (--journal). */
+int bench_journal(const struct bench_opts *o);
+
+/* files.c, for the journal cases: a libpmem2 view of fd at PAGE
+ * granularity. */
+int bench_pmem2_page(struct view *v, int fd);
+void bench_view_close(struct view *v);
+
+/* targets.c */
+void bench_cpu_model(char *buf, size_t size);
 
 #endif

@@ -163,7 +163,12 @@ int bench_files_open(struct bench_files *f, const struct bench_opts *o)
 	return 0;
 }
 
-static void close_view(struct view *v)
+int bench_pmem2_page(struct view *v, int fd)
+{
+	return open_pmem2(v, fd, "PAGE", PMEM2_GRANULARITY_PAGE);
+}
+
+void bench_view_close(struct view *v)
 {
 	if (v->sm)
 		syncmap_close(v->sm);
@@ -174,12 +179,12 @@ static void close_view(struct view *v)
 
 void bench_files_close(struct bench_files *f)
 {
-	close_view(&f->sm_cl);
-	close_view(&f->p2_cl);
-	close_view(&f->sm_pg);
-	close_view(&f->p2_pg);
-	close_view(&f->sm_cl_strict);
-	close_view(&f->sm_pg_strict);
+	bench_view_close(&f->sm_cl);
+	bench_view_close(&f->p2_cl);
+	bench_view_close(&f->sm_pg);
+	bench_view_close(&f->p2_pg);
+	bench_view_close(&f->sm_cl_strict);
+	bench_view_close(&f->sm_pg_strict);
 	if (f->cl_fd >= 0)
 		close(f->cl_fd);
 	if (f->pg_fd >= 0)

@@ -5,6 +5,7 @@
  *
  *   syncmap-bench [--json] [--quick] [--dir DIR] [--cpu-dir DIR]
  *   syncmap-bench --fault DIR [--json] [--rounds N]
+ *   syncmap-bench --journal [--json] [--quick] [--dir DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +21,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: syncmap-bench [--json] [--quick] [--dir DIR] [--cpu-dir DIR]\n"
 		"       syncmap-bench --fault DIR [--json] [--quick] [--rounds N]\n"
+		"       syncmap-bench --journal [--json] [--quick] [--dir DIR]\n"
 		"\n"
 		"  --json       one JSON object per line instead of a table\n"
 		"  --quick      fewer and shorter repetitions (a smoke test)\n"
@@ -29,6 +31,9 @@ static void usage(FILE *out)
 		"  --fault DIR  only case 6: 512 first-touch write faults on files in DIR\n"
 		"               (a DAX file system to mean anything)\n"
 		"  --rounds N   fault runs per configuration (default 3, the median is shown)\n"
+		"  --journal    only the journaled page path (SYNCMAP_JOURNAL) against msync,\n"
+		"               the page batch, libpmem2 at PAGE and raw O_DSYNC writes, on\n"
+		"               64 MiB files in DIR (--dir: a real disk)\n"
 		"  --fixed N    no timing: run each single-threaded entry once, N iterations,\n"
 		"               with a callgrind dump per entry (see bench/callgrind.sh)\n");
 }
@@ -71,13 +76,14 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "fault", required_argument, NULL, 'f' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, 'x' },
+		{ "journal", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
 	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
-	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:Jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
@@ -86,6 +92,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'f': o->fault_dir = optarg; break;
 		case 'r': o->fault_rounds = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'x': o->fixed = strtoull(optarg, NULL, 10); break;
+		case 'J': o->journal = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -109,6 +116,8 @@ int main(int argc, char **argv)
 	syncmap_set_log(on_log, NULL, SYNCMAP_LOG_ERR);
 	if (o.fault_dir)
 		return bench_fault(&o) < 0 ? 1 : 0;
+	if (o.journal)
+		return bench_journal(&o) < 0 ? 1 : 0;
 	bench_set_fixed(o.fixed);
 	r = bench_files_open(&f, &o);
 	if (r < 0)

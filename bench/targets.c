@@ -19,25 +19,39 @@ struct target {
 	bool at_most;			/* a/b <= limit, else b/a >= limit */
 	double limit;
 	const char *ref;		/* the same comparison for this impl */
+	size_t size;			/* only rows of this size; 0: all */
 };
 
 static const struct target targets[] = {
 	{ "persist cache_line: syncmap <= 1.05 x raw", "persist", "cache_line",
-	  "syncmap", NULL, 1, "raw", NULL, 1, true, 1.05, NULL },
+	  "syncmap", NULL, 1, "raw", NULL, 1, true, 1.05, NULL, 0 },
 	{ "persist cache_line: syncmap never slower than libpmem", "persist", "cache_line",
-	  "syncmap", NULL, 1, "libpmem", NULL, 1, true, 1.00, NULL },
+	  "syncmap", NULL, 1, "libpmem", NULL, 1, true, 1.00, NULL, 0 },
 	{ "persist cache_line: syncmap never slower than libpmem2", "persist", "cache_line",
-	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.00, NULL },
+	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.00, NULL, 0 },
 	{ "batch page: one batch >= 2 x faster than 64 single persists", "batch", "page",
-	  "syncmap", "batch", 1, "syncmap", "single", 1, false, 2.0, NULL },
+	  "syncmap", "batch", 1, "syncmap", "single", 1, false, 2.0, NULL, 0 },
 	{ "batch cache_line: syncmap <= 1.05 x raw write-back + one fence", "batch", "cache_line",
-	  "syncmap", "batch", 1, "raw", "batch", 1, true, 1.05, NULL },
+	  "syncmap", "batch", 1, "raw", "batch", 1, true, 1.05, NULL, 0 },
 	{ "memcpy: syncmap <= 1.05 x libpmem2", "memcpy", "cache_line",
-	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.05, NULL },
+	  "syncmap", NULL, 1, "libpmem2", NULL, 1, true, 1.05, NULL, 0 },
 	{ "threads persist cache_line: 2 threads >= 1.8 x throughput of 1", "persist",
-	  "cache_line", "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.8, "raw" },
+	  "cache_line", "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.8, "raw", 0 },
 	{ "threads batch cache_line: 2 threads >= 1.8 x throughput of 1", "batch",
-	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8, "raw" },
+	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8, "raw", 0 },
+	/* --journal: the journaled page path against what it replaces. */
+	{ "journal persist: >= 2 x faster than msync of the page", "journal", "journal",
+	  "syncmap", NULL, 1, "msync", NULL, 1, false, 2.0, NULL, 64 },
+	{ "journal persist: <= 1.2 x a raw O_DSYNC write of its bytes", "journal", "journal",
+	  "syncmap", NULL, 1, "raw", NULL, 1, true, 1.2, NULL, 64 },
+	{ "journal batch of 16 lines: >= 8 x faster than the page batch", "journal",
+	  "journal", "syncmap", "batch", 1, "page", "batch", 1, false, 8.0, NULL, 16 * 64 },
+	{ "journal batch of 64 lines: >= 10 x faster than the page batch", "journal",
+	  "journal", "syncmap", "batch", 1, "page", "batch", 1, false, 10.0, NULL, 64 * 64 },
+	{ "journal threads: 2 threads never below 1 x throughput of 1", "journal", "journal",
+	  "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.0, "raw", 64 },
+	{ "journal threads: 4 threads >= 3 x throughput of 1", "journal", "journal",
+	  "syncmap", NULL, 4, "syncmap", NULL, 1, false, 3.0, "raw", 64 },
 };
 
 static double value(const struct target *t, const struct result *a, const struct result *b,
@@ -96,7 +110,7 @@ int report_targets(bool json)
 
 			if (strcmp(a->bench, t->bench) || strcmp(a->path, t->path) ||
 			    strcmp(a->impl, t->impl_a) || !report_same_mode(a->mode, t->mode_a) ||
-			    a->threads != t->threads_a)
+			    a->threads != t->threads_a || (t->size && a->size != t->size))
 				continue;
 			b = report_find(t->bench, t->path, t->impl_b, t->mode_b, a->size, t->threads_b);
 			if (!b || a->ns <= 0 || b->ns <= 0)
@@ -119,7 +133,7 @@ void report_control(double speedup, bool json)
 		       "thread;\nthe 2-thread rows below cannot scale better than that.\n", speedup);
 }
 
-static void cpu_model(char *buf, size_t size)
+void bench_cpu_model(char *buf, size_t size)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	char line[512];
@@ -148,7 +162,7 @@ void report_header(const struct bench_opts *o, const struct bench_files *f)
 	struct utsname u;
 	char cpu[256];
 
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	uname(&u);
 	if (!f->cl_durable)
 		fprintf(stderr, "\n*** syncmap-bench: %s ***\n\n", not_durable);
