@@ -5,6 +5,10 @@
  *   dax-workload append  TARGET TAG RUN [READY]   through libsyncmap
  *   dax-workload control TARGET TAG RUN [READY]   plain mmap, no persist
  *   dax-workload verify  TARGET TAG RUN ACKED [append|control]
+ *   dax-workload journal|journal-ckpt|page-control TARGET TAG RUN [READY]
+ *   dax-workload verify  TARGET TAG RUN ACKED,... journal|journal-ckpt|page-control
+ *
+ * The last three are the journaled page path's (jworkload.c).
  *
  * TARGET is a directory (the log is files seg-000000, ... in it) or a
  * device DAX device.  "append" writes record after record and prints
@@ -31,6 +35,7 @@
 #include <syncmap.h>
 
 #include "record.h"
+#include "workload.h"
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000
@@ -41,15 +46,7 @@
 /* A run stops appending (and idles) after this many segment files. */
 #define MAX_SEGMENTS 48
 
-struct log {
-	const char *target;
-	const char *tag;
-	uint64_t run;
-	bool devdax;
-};
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -81,7 +78,7 @@ static bool is_devdax(const char *path)
 	return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
-static void ready(const char *path)
+void ready(const char *path)
 {
 	int fd;
 
@@ -350,7 +347,7 @@ static int do_verify(const struct log *l, uint64_t acked, bool control)
 	return pass ? 0 : 1;
 }
 
-static uint64_t number(const char *s)
+uint64_t number(const char *s)
 {
 	char *end;
 	unsigned long long v;
@@ -370,7 +367,10 @@ int main(int argc, char **argv)
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: dax-workload append|control TARGET TAG RUN [READY]\n"
-				"       dax-workload verify TARGET TAG RUN ACKED [append|control]\n");
+				"       dax-workload verify TARGET TAG RUN ACKED [append|control]\n"
+				"       dax-workload journal|journal-ckpt|page-control TARGET TAG RUN [READY]\n"
+				"       dax-workload verify TARGET TAG RUN ACKED,... "
+				"journal|journal-ckpt|page-control\n");
 		return 2;
 	}
 	l.target = argv[2];
@@ -381,6 +381,10 @@ int main(int argc, char **argv)
 		return do_append(&l, argc > 5 ? argv[5] : NULL);
 	if (!strcmp(argv[1], "control"))
 		return do_control(&l, argc > 5 ? argv[5] : NULL);
+	if (jw_how(argv[1]))
+		return jw_write(&l, argv[1], argc > 5 ? argv[5] : NULL);
+	if (!strcmp(argv[1], "verify") && argc > 6 && jw_how(argv[6]))
+		return jw_verify(&l, argv[5], argv[6]);
 	if (!strcmp(argv[1], "verify") && argc > 5)
 		return do_verify(&l, number(argv[5]),
 				 argc > 6 && !strcmp(argv[6], "control"));

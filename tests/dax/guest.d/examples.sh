@@ -17,16 +17,28 @@
 #       idle instead of exiting if the log fills up
 #   examples.sh verify TARGET TAG RUN ACKED examples-log|examples-kv
 #       after the cut: the example's own verify, as one RESULT line
+# examples-log-journal and examples-kv-journal are the same with
+# EXAMPLE_JOURNAL=1 (the example opens its file with SYNCMAP_JOURNAL); their
+# verify, whose open replays the journal, runs between "REPLAY-BEGIN TAG"
+# and "REPLAY-END TAG" lines, so that the host can cut the power in it.
 set -u
 ex=${SYNCMAP_DAX_BUILD:-build}/examples
 
 result() { echo "RESULT $*"; }
 
-file_of() {	# file_of examples-log|examples-kv TARGET
+file_of() {	# file_of examples-log|examples-kv[-journal] TARGET
 	case "$1" in
-	examples-log) echo "$2/log" ;;
-	examples-kv) echo "$2/kv" ;;
+	examples-log|examples-log-journal) echo "$2/log" ;;
+	examples-kv|examples-kv-journal) echo "$2/kv" ;;
 	*) return 1 ;;
+	esac
+}
+
+# The journal variants: the example opens with SYNCMAP_JOURNAL.
+journal_of() {
+	case "$1" in
+	*-journal) export EXAMPLE_JOURNAL=1 ;;
+	*) unset EXAMPLE_JOURNAL ;;
 	esac
 }
 
@@ -34,12 +46,13 @@ powercut_writer() {
 	how=$1 target=$2 tag=$3 ready=${5:-}
 	mkdir -p "$target"
 	file=$(file_of "$how" "$target") || exit 2
+	journal_of "$how"
 	# The serial console is slow: an ACK line the host has not read yet
 	# at the cut does not count, so pass on only every EVERY-th (each
 	# acknowledges everything before it too) to keep the lag short.
 	case "$how" in
-	examples-log) every=4; set -- "$ex/log" -s 64 "$file" fill 1000000000 8 ;;
-	examples-kv) every=16; set -- "$ex/kv" "$file" fill 1000000000 ;;
+	examples-log*) every=4; set -- "$ex/log" -s 64 "$file" fill 1000000000 8 ;;
+	examples-kv*) every=16; set -- "$ex/kv" "$file" fill 1000000000 ;;
 	esac
 	"$@" 2>&1 | awk -v tag="$tag" -v ready="$ready" -v every="$every" '
 		/^ack [0-9]+$/ {
@@ -56,6 +69,7 @@ powercut_writer() {
 powercut_verify() {
 	target=$1 tag=$2 run=$3 acked=$4 how=$5
 	file=$(file_of "$how" "$target") || exit 2
+	journal_of "$how"
 	name="powercut-$tag-run$run"
 	if [ ! -e "$file" ]; then
 		if [ "$acked" -eq 0 ]; then
@@ -65,19 +79,22 @@ powercut_verify() {
 		fi
 		return
 	fi
+	[ -n "${EXAMPLE_JOURNAL:-}" ] && echo "REPLAY-BEGIN $tag"
 	case "$how" in
-	examples-log) out=$("$ex/log" "$file" verify "$acked" 2>/dev/null) ;;
-	examples-kv) out=$("$ex/kv" "$file" verify "$acked" 2>/dev/null) ;;
+	examples-log*) out=$("$ex/log" "$file" verify "$acked" 2>/dev/null) ;;
+	examples-kv*) out=$("$ex/kv" "$file" verify "$acked" 2>/dev/null) ;;
 	esac
-	if [ $? -eq 0 ]; then
-		result "$name" PASS "acked=$acked $out"
+	rc=$?
+	[ -n "${EXAMPLE_JOURNAL:-}" ] && echo "REPLAY-END $tag"
+	if [ $rc -eq 0 ]; then
+		result "$name" PASS "acked=$acked lost=0 $out"
 	else
 		result "$name" FAIL "acked=$acked $(echo "$out" | tr '\n' ' ')"
 	fi
 }
 
 case "${1:-}" in
-examples-log|examples-kv) powercut_writer "$@" ;;
+examples-log|examples-kv|examples-log-journal|examples-kv-journal) powercut_writer "$@" ;;
 verify) shift; powercut_verify "$@"; exit 0 ;;
 "") ;;
 *) echo "usage: $0 [examples-log|examples-kv TARGET TAG RUN [READY] | verify TARGET TAG RUN ACKED HOW]" >&2

@@ -102,15 +102,15 @@ mount_fs() {
 
 setup() {
 	set -- $(regions)
-	if [ $# -ne 5 ]; then
-		result setup-nvdimm FAIL "expected 5 regions, found $#: $*"
+	if [ $# -ne 6 ]; then
+		result setup-nvdimm FAIL "expected 6 regions, found $#: $*"
 		return 1
 	fi
 	r_ext4=${1#region} r_xfs=${2#region} r_devdax=${3#region}
-	r_nodax=${4#region} r_inode=${5#region}
+	r_nodax=${4#region} r_inode=${5#region} r_xfsnodax=${6#region}
 	ok=1
 	note "regions: $*"
-	for r in $r_ext4 $r_xfs $r_nodax $r_inode; do
+	for r in $r_ext4 $r_xfs $r_nodax $r_inode $r_xfsnodax; do
 		ns_setup "$r" fsdax || { result "setup-region$r" FAIL "no fsdax namespace"; ok=0; }
 	done
 	ns_setup "$r_devdax" devdax || { result "setup-region$r_devdax" FAIL "no devdax namespace"; ok=0; }
@@ -121,6 +121,8 @@ setup() {
 	mount_fs ext4-dax "$(ns_dev "$r_ext4")" ext4 dax $ext4mk || ok=0
 	mount_fs xfs-dax "$(ns_dev "$r_xfs")" xfs dax mkfs.xfs -q -f -K -m reflink=0 || ok=0
 	mount_fs ext4-nodax "$(ns_dev "$r_nodax")" ext4 dax=never $ext4mk || ok=0
+	# The journaled page path's second file system: xfs, never DAX.
+	mount_fs xfs-nodax "$(ns_dev "$r_xfsnodax")" xfs dax=never mkfs.xfs -q -f -K || ok=0
 	# The control's workload lives here too: no one else syncs this file
 	# system during a power-cut boot, and the long journal commit interval
 	# keeps the kernel from doing the control's durability work for it.
@@ -138,6 +140,7 @@ setup() {
 	export SYNCMAP_DAX_EXT4="$mnt/ext4-dax"
 	export SYNCMAP_DAX_XFS="$mnt/xfs-dax"
 	export SYNCMAP_DAX_NODAX="$mnt/ext4-nodax"
+	export SYNCMAP_DAX_XFS_NODAX="$mnt/xfs-nodax"
 	export SYNCMAP_DAX_INODE="$mnt/ext4-inode"
 	export SYNCMAP_DAX_INODE_ON="$mnt/ext4-inode/dax"
 	export SYNCMAP_DAX_INODE_OFF="$mnt/ext4-inode/plain"
@@ -151,7 +154,7 @@ setup() {
 
 teardown() {
 	sync
-	for m in ext4-dax xfs-dax ext4-nodax ext4-inode tmpfs; do
+	for m in ext4-dax xfs-dax ext4-nodax ext4-inode xfs-nodax tmpfs; do
 		umount "$mnt/$m" 2>/dev/null
 	done
 }
@@ -179,6 +182,7 @@ workloads() {
 		ext4) target=$SYNCMAP_DAX_EXT4/$tag-run-$1 ;;
 		xfs) target=$SYNCMAP_DAX_XFS/$tag-run-$1 ;;
 		nodax) target=$SYNCMAP_DAX_NODAX/$tag-run-$1 ;;
+		xfsnodax) target=$SYNCMAP_DAX_XFS_NODAX/$tag-run-$1 ;;
 		control) target=$SYNCMAP_DAX_INODE_ON/$tag-run-$1 ;;
 		devdax) target=$SYNCMAP_DAX_DEVDAX ;;
 		*) result "powercut-$tag" FAIL "unknown place $where"; continue ;;
@@ -191,9 +195,27 @@ acked() {
 	eval "echo \${SYNCMAP_DAX_ACKED_$(echo "$1" | tr - _):-0}"
 }
 
+# SYNCMAP_DAX_HOLD_DIRTY=1: no background writeback in this boot, so that
+# only what a program makes durable itself survives the cut (the page-path
+# control of the journal's power cuts must lose what it did not persist).
+hold_dirty() {
+	echo 0 >/proc/sys/vm/dirty_writeback_centisecs &&
+	echo 8640000 >/proc/sys/vm/dirty_expire_centisecs &&
+	echo 90 >/proc/sys/vm/dirty_background_ratio &&
+	echo 95 >/proc/sys/vm/dirty_ratio ||
+		{ result "powercut-hold-dirty-boot$SYNCMAP_DAX_BOOT" FAIL "cannot turn writeback off"; return 1; }
+	note "writeback held off: dirty_writeback_centisecs=0, dirty_expire_centisecs=8640000"
+}
+
 powercut() {
 	boot=$SYNCMAP_DAX_BOOT
-	prev=$((boot - 1))
+	# The run to verify: the previous boot's, unless the host says which
+	# (after a boot cut during its replay, the same run again).
+	prev=${SYNCMAP_DAX_VERIFY_RUN:-$((boot - 1))}
+	if [ "${SYNCMAP_DAX_HOLD_DIRTY:-0}" = 1 ]; then
+		hold_dirty || return 1
+	fi
+	[ "${SYNCMAP_DAX_REPLAY_CUT:-0}" = 1 ] && note "verifying run $prev: the host cuts the power during a replay"
 	if [ "$prev" -ge 1 ]; then
 		workloads "$prev" | while read -r tag target prog how; do
 			"$prog" verify "$target" "$tag" "$prev" "$(acked "$tag")" "$how"
@@ -205,7 +227,8 @@ powercut() {
 		return 0
 	fi
 	# Keep only the log just verified, so the file systems never fill.
-	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "$SYNCMAP_DAX_NODAX" "$SYNCMAP_DAX_INODE_ON"; do
+	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "$SYNCMAP_DAX_NODAX" "$SYNCMAP_DAX_INODE_ON" \
+		 "$SYNCMAP_DAX_XFS_NODAX"; do
 		for old in "$d"/*-run-*; do
 			case "$old" in
 			*"-run-$prev") ;;

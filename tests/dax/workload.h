@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The power-cut workload's parts: what workload.c and jworkload.c share. */
+#ifndef DAX_WORKLOAD_H
+#define DAX_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct log {
+	const char *target;
+	const char *tag;
+	uint64_t run;
+	bool devdax;
+};
+
+/* One line on stdout, in one write (workloads share the console). */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Create the file path (NULL: nothing to do). */
+void ready(const char *path);
+/* A decimal argument, or exit(2) with a message. */
+uint64_t number(const char *s);
+
+/* jworkload.c: the journaled page path and its page-path control. */
+bool jw_how(const char *how);
+int jw_write(const struct log *l, const char *how, const char *ready_path);
+int jw_verify(const struct log *l, const char *acked, const char *how);
+
+#endif
