@@ -3,7 +3,10 @@
 """Smoke test of syncmap-bench: run it with --quick --json (and the fault
 mode once, quickly) and check its own output: valid JSON on every line,
 every expected bench/path/impl/mode/size/threads row exactly once, positive
-finite numbers, ratios and targets present.  Timing is never judged here."""
+finite numbers, ratios and targets present.  Timing is never judged here.
+
+  check_output.py BENCH             the main run and the fault mode
+  check_output.py BENCH --journal   the journal mode (--journal) alone"""
 import json
 import math
 import os
@@ -13,9 +16,10 @@ import tempfile
 
 PERSIST = [64, 256, 4096, 65536]
 COPY = [256, 1024, 4096, 16384, 65536, 262144, 1048576]
-BENCHES = {"persist", "batch", "memcpy", "fault", "strict"}
-PATHS = {"byte", "cache_line", "page"}
-IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync", "strict"}
+BENCHES = {"persist", "batch", "memcpy", "fault", "strict", "journal"}
+PATHS = {"byte", "cache_line", "page", "journal"}
+IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync", "strict", "page"}
+JOURNAL_TARGETS = 6
 
 
 def expected_rows():
@@ -46,6 +50,20 @@ def expected_rows():
         for size in (64, 4096):
             for impl in ("syncmap", "strict"):
                 rows.add(("strict", path, impl, None, size, 1))
+    return rows
+
+
+def journal_rows():
+    rows = set()
+    for th in (1, 2, 4):
+        rows.add(("journal", "journal", "syncmap", None, 64, th))
+        rows.add(("journal", "journal", "raw", None, 64, th))
+    rows |= {("journal", "journal", "msync", None, 64, 1),
+             ("journal", "journal", "libpmem2", None, 64, 1),
+             ("journal", "journal", "syncmap", "small_journal", 64, 1)}
+    for lines in (16, 64):
+        for impl in ("syncmap", "page", "raw"):
+            rows.add(("journal", "journal", impl, "batch", lines * 64, 1))
     return rows
 
 
@@ -130,6 +148,51 @@ class Checker:
             self.fail(f"only {targets} target lines")
         return len(seen)
 
+    def journal_run(self, objs):
+        seen, targets, groups = {}, 0, set()
+        if not objs or "machine" not in objs[0] or \
+                not positive(objs[0].get("raw_write_bytes")):
+            self.fail("the first line does not describe the machine and files")
+        for o in objs:
+            if "bench" in o:
+                key = self.row(o)
+                if key in seen:
+                    self.fail(f"duplicate row {key}")
+                seen[key] = o
+            elif "target" in o:
+                targets += 1
+                if not isinstance(o.get("met"), bool) or not positive(o.get("value")):
+                    self.fail(f"bad target line: {o}")
+            elif "journal_group" in o:
+                g = o["journal_group"]
+                groups.add(g.get("threads"))
+                if not positive(g.get("persists")) or not positive(g.get("writes")) or \
+                        not positive(g.get("avg_group")):
+                    self.fail(f"bad group line: {o}")
+            elif "journal_checkpoint" in o:
+                c = o["journal_checkpoint"]
+                if not positive(c.get("persists")) or not positive(c.get("ns_per_persist")):
+                    self.fail(f"bad checkpoint line: {o}")
+            elif "journal_device" in o:
+                if not positive(o["journal_device"].get("msync_over_raw")):
+                    self.fail(f"bad device line: {o}")
+        want = journal_rows()
+        for key in sorted(want - seen.keys(), key=str):
+            self.fail(f"missing journal row {key}")
+        for key in sorted(seen.keys() - want, key=str):
+            self.fail(f"unexpected journal row {key}")
+        for key, o in seen.items():
+            if key[5] > 1 and not positive(o.get("speedup_vs_1_thread")):
+                self.fail(f"journal row without its speedup: {key}")
+        if groups != {1, 2, 4}:
+            self.fail(f"group sizes for threads {sorted(groups)}, not 1, 2 and 4")
+        for k in ("journal_checkpoint", "journal_device"):
+            if not any(k in o for o in objs):
+                self.fail(f"no {k} line")
+        if targets != JOURNAL_TARGETS:
+            self.fail(f"{targets} journal target lines, not {JOURNAL_TARGETS}")
+        return len(seen)
+
     def fault_run(self, objs):
         rows = [o for o in objs if o.get("bench") == "fault"]
         if len(rows) != 8:
@@ -172,8 +235,25 @@ def run(cmd):
     return p.stdout
 
 
+def journal_main(bench):
+    c = Checker()
+    base = "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=base) as d:
+        n = c.journal_run(c.parse(run([bench, "--journal", "--quick", "--json",
+                                       "--dir", d]), "--journal"))
+    for e in c.errors:
+        print("FAIL:", e)
+    if c.errors:
+        return 1
+    print(f"PASS: {n} journal rows, group sizes, checkpoint and device lines, "
+          f"{JOURNAL_TARGETS} targets, all well-formed")
+    return 0
+
+
 def main():
     bench = sys.argv[1]
+    if sys.argv[2:] == ["--journal"]:
+        return journal_main(bench)
     c = Checker()
     n = c.main_run(c.parse(run([bench, "--quick", "--json"]), "--json"))
     base = "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
