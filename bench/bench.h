@@ -43,8 +43,8 @@ struct bench_opts {
 	bool journal;		/* --journal: only the journal cases, in dir */
 	unsigned fault_rounds;
 	uint64_t fixed;		/* --fixed N: one run of N iterations each */
-	unsigned reps_cpu, reps_page;
-	uint64_t sample_ns_cpu, sample_ns_page;
+	unsigned reps_cpu, reps_page, reps_journal;
+	uint64_t sample_ns_cpu, sample_ns_page, sample_ns_journal;
 };
 
 /* One library's mapping of one file, and the functions it hands out. */

@@ -17,7 +17,7 @@ import tempfile
 PERSIST = [64, 256, 4096, 65536]
 COPY = [256, 1024, 4096, 16384, 65536, 262144, 1048576]
 BENCHES = {"persist", "batch", "memcpy", "fault", "strict", "journal"}
-PATHS = {"byte", "cache_line", "page", "journal"}
+PATHS = {"byte", "cache_line", "page", "journal", "checkpoint"}
 IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync", "strict", "page"}
 JOURNAL_TARGETS = 6
 
@@ -60,7 +60,8 @@ def journal_rows():
         rows.add(("journal", "journal", "raw", None, 64, th))
     rows |= {("journal", "journal", "msync", None, 64, 1),
              ("journal", "journal", "libpmem2", None, 64, 1),
-             ("journal", "journal", "syncmap", "small_journal", 64, 1)}
+             ("journal", "checkpoint", "syncmap", None, 64, 1),
+             ("journal", "checkpoint", "syncmap", "small_journal", 64, 1)}
     for lines in (16, 64):
         for impl in ("syncmap", "page", "raw"):
             rows.add(("journal", "journal", impl, "batch", lines * 64, 1))

@@ -62,6 +62,10 @@ static void set_effort(struct bench_opts *o)
 	o->sample_ns_cpu = 250000;
 	o->reps_page = o->quick ? 3 : 9;
 	o->sample_ns_page = o->quick ? 2000000 : 20000000;
+	/* The journal cases wait on a disk whose latency varies from one
+	 * moment to the next on a shared host: more and longer samples. */
+	o->reps_journal = o->quick ? 3 : 15;
+	o->sample_ns_journal = o->quick ? 2000000 : 40000000;
 	if (!o->fault_rounds)
 		o->fault_rounds = o->quick ? 1 : 3;
 }
