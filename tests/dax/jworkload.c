@@ -346,8 +346,9 @@ int jw_verify(const struct log *l, const char *acked_list, const char *how)
 	if (r) {
 		for (unsigned k = 0; k < threads; k++)
 			t.acked += acked[k];
-		say("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " %s: %s", l->tag,
-		    l->run, t.acked || control ? "FAIL" : "PASS", t.acked, path, strerror(-r));
+		say("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " %s: %s (%s)", l->tag,
+		    l->run, t.acked || control ? "FAIL" : "PASS", t.acked, path, strerror(-r),
+		    control ? "" : syncmap_last_advice());
 		return t.acked ? 1 : 0;
 	}
 	scan(l, control ? buf : (const uint8_t *)syncmap_addr(m), len, acked, threads, &t);
