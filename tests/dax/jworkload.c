@@ -17,10 +17,10 @@
  *                 acknowledged records away
  *
  * Thread T of run RUN writes the record stream (RUN * 16 + T), so every
- * region is checked on its own.  A journal writer prints, four times a
- * second, "JSTAT TAG" with syncmap_journal_stats() and the share of its
- * persists' time spent in calls during which a checkpoint happened: the
- * chance that a cut at a random moment caught one.
+ * region is checked on its own.  A journal writer prints, once a second,
+ * "JSTAT TAG" with syncmap_journal_stats() and the share of its persists'
+ * time spent in calls during which a checkpoint happened: the chance that
+ * a cut at a random moment caught one.
  *
  * After the cut, "verify" opens the file with SYNCMAP_JOURNAL (which
  * replays the journal), between "REPLAY-BEGIN TAG" and "REPLAY-END TAG"
@@ -223,7 +223,7 @@ int jw_write(const struct log *l, const char *how, const char *ready_path)
 	}
 	/* Until the cut. */
 	for (;;) {
-		usleep(250000);
+		sleep(1);
 		report_stats(&w);
 	}
 	return 0;

@@ -54,7 +54,9 @@ powercut_writer() {
 	examples-log*) every=4; set -- "$ex/log" -s 64 "$file" fill 1000000000 8 ;;
 	examples-kv*) every=16; set -- "$ex/kv" "$file" fill 1000000000 ;;
 	esac
-	"$@" 2>&1 | awk -v tag="$tag" -v ready="$ready" -v every="$every" '
+	# Line-buffered: an acknowledgement must reach the console before the
+	# cut, not sit in the example's stdio buffer.
+	stdbuf -oL "$@" 2>&1 | awk -v tag="$tag" -v ready="$ready" -v every="$every" '
 		/^ack [0-9]+$/ {
 			if (n++ % every == 0) { printf "ACK %s %d\n", tag, $2 - 1; fflush() }
 			if (!seen && ready != "") { printf "" > ready; close(ready) }
