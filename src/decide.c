@@ -374,6 +374,30 @@ static void forced_over_refusal(const struct sm_facts *f, const struct sm_policy
  * the granularity is the cache line; the cause still says why MAP_SYNC
  * is missing, and the advice where the journal is.
  */
+/* The page path's sentences end their reason with "so persisting uses
+ * msync"; on the journal that is not so: say what is. */
+static void unsay_msync(char *a, size_t size)
+{
+	static const char *const said[] = {
+		"persisting uses msync page by page",
+		"persisting uses msync (durable, one page at a time)",
+		"persisting uses msync",
+	};
+	static const char instead[] = "the file is mapped without it";
+	size_t len = strlen(a), k = sizeof(instead) - 1;
+
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+		char *at = strstr(a, said[i]);
+		size_t o = strlen(said[i]);
+
+		if (!at || len - o + k >= size)
+			continue;
+		memmove(at + k, at + o, len - (size_t)(at - a) - o + 1);
+		memcpy(at, instead, k);
+		return;
+	}
+}
+
 static void journal_over_page(const struct sm_facts *f, const struct sm_policy *p,
 			      struct sm_decision *d)
 {
@@ -384,6 +408,7 @@ static void journal_over_page(const struct sm_facts *f, const struct sm_policy *
 		return;
 	d->journal = true;
 	d->gran = SYNCMAP_GRAN_CACHE_LINE;
+	unsay_msync(d->advice, sizeof(d->advice));
 	n = strlen(d->advice);
 	snprintf(d->advice + n, sizeof(d->advice) - n,
 		 "%spersisting appends the cache lines to the journal %s%s beside the file, "

@@ -50,14 +50,11 @@ static int check_flags(unsigned flags, bool by_fd)
 	if (by_fd && (flags & (SYNCMAP_CREATE | SYNCMAP_EXCL | SYNCMAP_NOFOLLOW)))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "CREATE, EXCL and NOFOLLOW apply to paths, not to syncmap_open_fd()");
-	if ((flags & SYNCMAP_JOURNAL) && (flags & (SYNCMAP_STRICT | SYNCMAP_RDONLY)))
+	if ((flags & SYNCMAP_JOURNAL) && (flags & SYNCMAP_RDONLY))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
-			       "SYNCMAP_JOURNAL cannot be combined with %s: %s",
-			       (flags & SYNCMAP_STRICT) ? "SYNCMAP_STRICT" : "SYNCMAP_RDONLY",
-			       (flags & SYNCMAP_STRICT) ?
-			       "strict mode models the file, not its journal; test with one of them" :
-			       "nothing is persisted through a read-only mapping (a read-only open "
-			       "applies a waiting journal on its own)");
+			       "SYNCMAP_JOURNAL cannot be combined with SYNCMAP_RDONLY: nothing is "
+			       "persisted through a read-only mapping (a read-only open applies a "
+			       "waiting journal on its own)");
 	if ((flags & SYNCMAP_STRICT) && (flags & SYNCMAP_RDONLY))
 		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 			       "SYNCMAP_STRICT needs a writable mapping: nothing is persisted through "
