@@ -266,7 +266,7 @@ static long long each_record(const struct sm_jfile *jf, uint64_t file_size,
 			n = got;
 			break;
 		}
-		memcpy(&r, hdr, sizeof(r));
+		sm_j_record_decode(hdr, &r);
 		need = SM_J_REC_HDR + (size_t)r.length;
 		if (got < SM_J_REC_HDR || need > max || need > jf->size - at)
 			break;

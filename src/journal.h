@@ -67,6 +67,8 @@ int sm_j_choose(const uint8_t *slots, struct sm_j_header *h);
 /* Encode a record header for data at dst + SM_J_REC_HDR. */
 void sm_j_record_encode(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
 			uint32_t len);
+/* The record header at buf, in the CPU's byte order (nothing checked). */
+void sm_j_record_decode(const uint8_t *buf, struct sm_j_record *r);
 /*
  * The record at buf[0..avail): its data length if it is a valid record of
  * generation gen with sequence seq whose data ends at or before file_size,

@@ -6,6 +6,7 @@
  * read from disk is checked against its CRC32C and its bounds before a
  * field is believed, so a corrupt journal stops the walk, never a process.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,50 @@
 #define SM_J_HMAGIC 0x484a4d53u	/* "SMJH" */
 #define SM_J_RMAGIC 0x524a4d53u	/* "SMJR" */
 
+/*
+ * On disk every field is little-endian, so that a journal written on one
+ * architecture replays on any other (a disk moved from an x86 server to
+ * an s390x one, a file system image).  Each function converts between
+ * the CPU's order and the disk's, in either direction: a byte swap is
+ * its own inverse, and on a little-endian CPU these are nothing.
+ */
+static void header_le(struct sm_j_header *c)
+{
+	c->magic = htole32(c->magic);
+	c->version = htole32(c->version);
+	c->generation = htole64(c->generation);
+	c->birth = htole64(c->birth);
+	c->ino = htole64(c->ino);
+	c->size = htole64(c->size);
+	c->pid = htole64(c->pid);
+	c->crc = htole32(c->crc);
+	c->pad = htole32(c->pad);
+}
+
+static void record_le(struct sm_j_record *r)
+{
+	r->magic = htole32(r->magic);
+	r->length = htole32(r->length);
+	r->generation = htole64(r->generation);
+	r->sequence = htole64(r->sequence);
+	r->offset = htole64(r->offset);
+	r->crc = htole32(r->crc);
+}
+
 void sm_j_header_encode(const struct sm_j_header *h, uint8_t slot[SM_J_SLOT])
 {
 	struct sm_j_header c = *h;
+	uint32_t crc;
 
 	c.magic = SM_J_HMAGIC;
 	c.version = SM_J_VERSION;
 	c.crc = 0;
 	c.pad = 0;
+	header_le(&c);
 	memset(slot, 0, SM_J_SLOT);
 	memcpy(slot, &c, sizeof(c));
-	c.crc = sm_crc32c(0, slot, SM_J_SLOT);
-	memcpy(slot, &c, sizeof(c));
+	crc = htole32(sm_crc32c(0, slot, SM_J_SLOT));
+	memcpy(slot + offsetof(struct sm_j_header, crc), &crc, sizeof(crc));
 }
 
 bool sm_j_header_decode(const uint8_t slot[SM_J_SLOT], struct sm_j_header *h)
@@ -35,6 +68,7 @@ bool sm_j_header_decode(const uint8_t slot[SM_J_SLOT], struct sm_j_header *h)
 	struct sm_j_header c;
 
 	memcpy(&c, slot, sizeof(c));
+	header_le(&c);
 	if (c.magic != SM_J_HMAGIC || c.version != SM_J_VERSION)
 		return false;
 	memcpy(copy, slot, SM_J_SLOT);
@@ -80,31 +114,37 @@ void sm_j_record_encode(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
 		.sequence = seq, .offset = off,
 	};
 
+	record_le(&r);
 	memcpy(dst, &r, sizeof(r));
-	r.crc = sm_crc32c(0, dst, SM_J_REC_HDR + (size_t)len);
+	r.crc = htole32(sm_crc32c(0, dst, SM_J_REC_HDR + (size_t)len));
 	memcpy(dst + offsetof(struct sm_j_record, crc), &r.crc, sizeof(r.crc));
+}
+
+void sm_j_record_decode(const uint8_t *buf, struct sm_j_record *r)
+{
+	memcpy(r, buf, sizeof(*r));
+	record_le(r);
 }
 
 long long sm_j_record_check(const uint8_t *buf, size_t avail, uint64_t gen,
 			    uint64_t seq, uint64_t file_size, struct sm_j_record *rec)
 {
 	struct sm_j_record r;
-	uint32_t crc;
+	uint8_t hdr[SM_J_REC_HDR];
 
 	if (avail < SM_J_REC_HDR)
 		return -1;
-	memcpy(&r, buf, sizeof(r));
+	sm_j_record_decode(buf, &r);
 	if (r.magic != SM_J_RMAGIC || r.generation != gen || r.sequence != seq)
 		return -1;
 	if (r.length == 0 || r.length > avail - SM_J_REC_HDR || r.length % 64)
 		return -1;
 	if (r.offset > file_size || r.length > file_size - r.offset)
 		return -1;
-	crc = r.crc;
-	r.crc = 0;
-	if (sm_crc32c(sm_crc32c(0, &r, sizeof(r)), buf + SM_J_REC_HDR, r.length) != crc)
+	memcpy(hdr, buf, sizeof(hdr));
+	memset(hdr + offsetof(struct sm_j_record, crc), 0, sizeof(r.crc));
+	if (sm_crc32c(sm_crc32c(0, hdr, sizeof(hdr)), buf + SM_J_REC_HDR, r.length) != r.crc)
 		return -1;
-	r.crc = crc;
 	*rec = r;
 	return r.length;
 }

@@ -8,6 +8,7 @@
  * generation, consecutive sequence numbers from 1, bounds inside the
  * image and the file, and a CRC32C recomputed bit by bit.
  */
+#include <endian.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(copy, data + slot * SM_J_SLOT, SM_J_SLOT);
 		memcpy(&crc, copy + offsetof(struct sm_j_header, crc), sizeof(crc));
+		crc = le32toh(crc);	/* the disk's order is little-endian */
 		memset(copy + offsetof(struct sm_j_header, crc), 0, sizeof(crc));
 		REQUIRE(crc_bitwise(0, copy, SM_J_SLOT) == crc);
 	} else {
