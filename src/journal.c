@@ -471,20 +471,16 @@ static int create_journal(struct syncmap *m, struct sm_jfile *jf, int dirfd, uin
 /* ---- replay */
 
 /*
- * Write the records into the data file, make it durable, then start the
- * next generation (a header in the other slot): a crash before that
- * header is durable replays the same records again, which is harmless.
+ * Write the n records each_record() counted (over a data file of fsize
+ * bytes; n < 0, its error, is reported here) into the data file, make it durable, then start the next
+ * generation (a header in the other slot): a crash before that header is
+ * durable replays the same records again, which is harmless.
  */
-static long long replay(struct syncmap *m, struct sm_jfile *jf)
+static long long replay(struct syncmap *m, struct sm_jfile *jf, uint64_t fsize, long long n)
 {
-	uint64_t fsize = 0;
-	long long n;
-	int r = file_size(m->fd, &fsize);
 	struct sm_j_header h = jf->h;
+	int r;
 
-	if (r < 0)
-		return r;
-	n = each_record(jf, fsize, NULL, NULL);
 	if (n > 0 && !same_file(m, &jf->h))
 		return foreign(jf, n);
 	if (n > 0)
@@ -1088,8 +1084,13 @@ static int open_journaled(struct syncmap *m, const char *path, uid_t owner)
 		r = journal_size_from_env(&size);
 		if (r == 0)
 			r = create_journal(m, jf, dirfd, size);
-	} else if ((n = replay(m, jf)) < 0) {
-		r = (int)n;
+	} else {
+		uint64_t fsize = 0;
+
+		r = file_size(m->fd, &fsize);
+		n = r < 0 ? r : replay(m, jf, fsize, each_record(jf, fsize, NULL, NULL));
+		if (n < 0)
+			r = (int)n;
 	}
 	if (r == 0)
 		r = attach(m, jf, n);
@@ -1126,7 +1127,7 @@ static int open_plain(struct syncmap *m, const char *path, uid_t owner)
 		if (r == 0 && n < 0)
 			n = records_error(jf, n);
 		if (n > 0)
-			n = replay(m, jf);
+			n = replay(m, jf, fsize, n);
 		if (n > 0)
 			sm_log(SYNCMAP_LOG_NOTICE, "replayed %lld records of the journal %s", n,
 			       jf->path);
