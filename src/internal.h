@@ -87,6 +87,7 @@ struct syncmap {
 	bool rdonly;
 	bool sync;		/* MAP_SYNC took */
 	bool devdax;
+	bool whole;		/* opened with length 0: the whole file */
 
 	/* Cold fields. */
 	void *map_base;		/* what munmap gets */
@@ -123,6 +124,7 @@ int sm_sys_fallocate(int fd, int mode, uint64_t off, uint64_t len);
 int sm_sys_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		uint64_t off, void **out);
+int sm_sys_mremap(void *addr, size_t len, size_t new_len, int flags, void **out);
 int sm_sys_munmap(void *addr, size_t len);
 int sm_sys_msync(void *addr, size_t len, int flags);
 int sm_sys_madvise(void *addr, size_t len, int advice);

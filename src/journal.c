@@ -79,6 +79,7 @@ struct sm_jwaiter {
 struct sm_journal {
 	int fd, data_fd;
 	uint64_t size, limit, gen;
+	uint64_t file_size;	/* the data file's, written into each record */
 	int slot;
 	uint64_t birth, ino;
 	uint64_t rec_seq;	/* records of this generation so far */
@@ -246,16 +247,21 @@ typedef int (*sm_record_fn)(void *arg, const struct sm_j_record *r, const uint8_
 /*
  * Each valid record of the header's generation, in order, up to the first
  * that fails its checks (the torn tail of the last write).  Returns the
- * count, or a negative errno.
+ * count, or a negative errno; *needed (if not NULL) becomes the size the
+ * data file must have for them (sm_j_record_need), 0 with no record.
+ * A record past the file's current end is valid: the power cut that
+ * made the file shorter cannot make the record less durable.
  */
-static long long each_record(const struct sm_jfile *jf, uint64_t file_size,
-			     sm_record_fn fn, void *arg)
+static long long each_record(const struct sm_jfile *jf, sm_record_fn fn, void *arg,
+			     uint64_t *needed)
 {
 	uint64_t at = SM_J_RECORDS, max = jf->size / 4 + SM_J_REC_HDR;
 	uint8_t *buf = NULL;
 	long long n = 0;
 	size_t cap = 0;
 
+	if (needed)
+		*needed = 0;
 	while (at + SM_J_REC_HDR <= jf->size) {
 		struct sm_j_record r;
 		uint8_t hdr[SM_J_REC_HDR];
@@ -286,8 +292,10 @@ static long long each_record(const struct sm_jfile *jf, uint64_t file_size,
 			break;
 		}
 		if (sm_j_record_check(buf, (size_t)got, jf->h.generation, (uint64_t)n + 1,
-				      file_size, &r) < 0)
+				      SM_J_FILE_MAX, &r) < 0)
 			break;
+		if (needed && sm_j_record_need(&r) > *needed)
+			*needed = sm_j_record_need(&r);
 		if (fn) {
 			int e = fn(arg, &r, buf + SM_J_REC_HDR);
 
@@ -471,20 +479,79 @@ static int create_journal(struct syncmap *m, struct sm_jfile *jf, int dirfd, uin
 /* ---- replay */
 
 /*
- * Write the n records each_record() counted (over a data file of fsize
- * bytes; n < 0, its error, is reported here) into the data file, make it durable, then start the next
- * generation (a header in the other slot): a crash before that header is
- * durable replays the same records again, which is harmless.
+ * A mapping of the whole file (length 0 at open) follows the file to the
+ * size its records gave back, so that it shows what was persisted.
  */
-static long long replay(struct syncmap *m, struct sm_jfile *jf, uint64_t fsize, long long n)
+static int fit_whole(struct syncmap *m, uint64_t fsize)
+{
+	size_t skip = (size_t)(m->addr - (uint8_t *)m->map_base);
+	size_t len = (size_t)(fsize - m->offset);
+	void *p;
+	int r;
+
+	if (!m->whole || fsize <= m->offset + m->map_len)
+		return 0;
+	r = sm_sys_mremap(m->map_base, m->map_len, len, MREMAP_MAYMOVE, &p);
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "mremap of the mapping to the %llu bytes the journal gave back failed: "
+			       "%s; the file holds them, open it again", (unsigned long long)fsize,
+			       strerror(-r));
+	m->map_base = p;
+	m->map_len = len;
+	m->addr = (uint8_t *)p + skip;
+	m->len = len - skip;
+	return 0;
+}
+
+/*
+ * The records need the file to have `need` bytes and it has fsize: a power
+ * cut took a size change that the file system had not made durable yet
+ * (an open or a grow extends the file without a sync of its own; every
+ * record carries the size).  Give the size back before the records are
+ * written into it; the fdatasync after them makes it durable.
+ */
+static int extend_for(struct syncmap *m, const struct sm_jfile *jf, uint64_t fsize,
+		      uint64_t need)
+{
+	int r;
+
+	if (need <= fsize)
+		return 0;
+	r = sm_sys_ftruncate(m->fd, need);
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "extending the file from %llu to the %llu bytes that the records of "
+			       "the journal %s need failed: %s; nothing is lost (the journal keeps "
+			       "its records), open again once the cause is fixed",
+			       (unsigned long long)fsize, (unsigned long long)need, jf->path,
+			       strerror(-r));
+	sm_log(SYNCMAP_LOG_NOTICE,
+	       "the file had %llu bytes and the journal %s's records were written when it had "
+	       "%llu (a crash took the size change): extended it back",
+	       (unsigned long long)fsize, jf->path, (unsigned long long)need);
+	return fit_whole(m, need);
+}
+
+/*
+ * Write the n records each_record() counted (needing a data file of need
+ * bytes, over one of fsize; n < 0, its error, is reported here) into the
+ * data file, make it durable, then start the next generation (a header in
+ * the other slot): a crash before that header is durable replays the same
+ * records again, which is harmless.
+ */
+static long long replay(struct syncmap *m, struct sm_jfile *jf, uint64_t fsize, long long n,
+			uint64_t need)
 {
 	struct sm_j_header h = jf->h;
 	int r;
 
 	if (n > 0 && !same_file(m, &jf->h))
 		return foreign(jf, n);
+	if (n > 0 && (r = extend_for(m, jf, fsize, need)) < 0)
+		return r;
 	if (n > 0)
-		n = each_record(jf, fsize, apply_to_file, &m->fd);
+		n = each_record(jf, apply_to_file, &m->fd, NULL);
 	if (n > 0 && (r = sm_sys_fdatasync(m->fd)) < 0)
 		n = r;
 	if (n < 0)
@@ -829,7 +896,8 @@ static int stage(struct syncmap *m, struct sm_journal *j, uintptr_t start, uintp
 	dst = b->p + b->len;
 	memcpy(dst + SM_J_REC_HDR, (const void *)start, len);
 	sm_j_record_encode(dst, j->gen, ++j->rec_seq,
-			   m->offset + (start - (uintptr_t)m->map_base), (uint32_t)len);
+			   m->offset + (start - (uintptr_t)m->map_base), (uint32_t)len,
+			   j->file_size);
 	b->len += SM_J_REC_HDR + len;
 	b->last = ++j->ticket;
 	return 0;
@@ -990,8 +1058,12 @@ const struct sm_path_ops sm_journal_ops = {
 
 static int attach(struct syncmap *m, struct sm_jfile *jf, long long replayed)
 {
-	struct sm_journal *j = calloc(1, sizeof(*j));
+	uint64_t fsize = 0;
+	int r = file_size(m->fd, &fsize);
+	struct sm_journal *j = r < 0 ? NULL : calloc(1, sizeof(*j));
 
+	if (r < 0)
+		return r;
 	if (!j)
 		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory for the journal");
 	pthread_condattr_t ca;
@@ -1006,6 +1078,7 @@ static int attach(struct syncmap *m, struct sm_jfile *jf, long long replayed)
 	jf->fd = -1;
 	j->data_fd = m->fd;
 	j->size = jf->size;
+	j->file_size = fsize;
 	j->limit = jf->size / 4 * 3;
 	j->gen = jf->h.generation;
 	j->slot = jf->slot;
@@ -1085,10 +1158,11 @@ static int open_journaled(struct syncmap *m, const char *path, uid_t owner)
 		if (r == 0)
 			r = create_journal(m, jf, dirfd, size);
 	} else {
-		uint64_t fsize = 0;
+		uint64_t fsize = 0, need = 0;
 
 		r = file_size(m->fd, &fsize);
-		n = r < 0 ? r : replay(m, jf, fsize, each_record(jf, fsize, NULL, NULL));
+		n = r < 0 ? r : each_record(jf, NULL, NULL, &need);
+		n = r < 0 ? r : replay(m, jf, fsize, n, need);
 		if (n < 0)
 			r = (int)n;
 	}
@@ -1120,14 +1194,14 @@ static int open_plain(struct syncmap *m, const char *path, uid_t owner)
 		r = sidecar_error(r, jf, path);
 	else if ((r = check_sidecar(jf, owner)) == 0 && (r = take_lock(jf)) == 0 &&
 		 (r = read_header(jf)) == 0 && jf->slot >= 0) {
-		uint64_t fsize = 0;
+		uint64_t fsize = 0, need = 0;
 
 		r = file_size(m->fd, &fsize);
-		n = r < 0 ? r : each_record(jf, fsize, NULL, NULL);
+		n = r < 0 ? r : each_record(jf, NULL, NULL, &need);
 		if (r == 0 && n < 0)
 			n = records_error(jf, n);
 		if (n > 0)
-			n = replay(m, jf, fsize, n);
+			n = replay(m, jf, fsize, n, need);
 		if (n > 0)
 			sm_log(SYNCMAP_LOG_NOTICE, "replayed %lld records of the journal %s", n,
 			       jf->path);
@@ -1137,31 +1211,68 @@ static int open_plain(struct syncmap *m, const char *path, uid_t owner)
 	return r;
 }
 
-/* A read-only open of a file with records waiting: a private view with
- * the records applied, so what it shows is what was persisted. */
-static int private_view(struct syncmap *m, struct sm_jfile *jf, uint64_t fsize)
+/*
+ * The private view's memory: the file's pages, copy-on-write, followed
+ * (for a whole-file view of records that reach past the file's end, which
+ * a read-only open cannot extend) by anonymous zero pages up to len.
+ */
+static int view_map(const struct syncmap *m, size_t len, void **out)
 {
-	struct sm_view v = { NULL, m->offset, m->map_len };
+	size_t page = (size_t)sm_page_size();
+	size_t file_part = (m->map_len + page - 1) / page * page;
 	void *p;
-	long long n;
-	int r = sm_sys_mmap(NULL, m->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->fd,
-			    m->offset, &p);
+	int r;
 
+	if (len <= m->map_len)
+		return sm_sys_mmap(NULL, m->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->fd,
+				   m->offset, out);
+	r = sm_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+			&p);
+	if (r == 0)
+		r = sm_sys_mmap(p, file_part, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+				m->fd, m->offset, out);
+	if (r < 0 && p)
+		sm_sys_munmap(p, len);
+	if (r == 0)
+		*out = p;
+	return r;
+}
+
+/* A read-only open of a file with records waiting: a private view with
+ * the records applied, so what it shows is what was persisted (for a
+ * whole-file open, as long as the file was when they were written). */
+static int private_view(struct syncmap *m, struct sm_jfile *jf, uint64_t fsize,
+			uint64_t need)
+{
+	size_t page = (size_t)sm_page_size(), shown = m->map_len, len = m->map_len;
+	struct sm_view v = { NULL, m->offset, 0 };
+	void *p = NULL;
+	long long n;
+	int r;
+
+	if (m->whole && need > fsize) {
+		shown = (size_t)(need - m->offset);
+		len = (shown + page - 1) / page * page;
+	}
+	v.len = shown;
+	r = view_map(m, len, &p);
 	if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
 			       "mmap of a private view for the journal's records failed: %s",
 			       strerror(-r));
 	v.base = p;
-	n = each_record(jf, fsize, apply_to_view, &v);
-	r = n < 0 ? (int)n : sm_sys_mprotect(p, m->map_len, PROT_READ);
+	n = each_record(jf, apply_to_view, &v, NULL);
+	r = n < 0 ? (int)n : sm_sys_mprotect(p, len, PROT_READ);
 	if (r < 0) {
-		sm_sys_munmap(p, m->map_len);
+		sm_sys_munmap(p, len);
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
 			       "applying the journal %s to a private view failed: %s", jf->path,
 			       strerror(-r));
 	}
 	sm_sys_munmap(m->map_base, m->map_len);
 	m->map_base = m->addr = p;
+	m->map_len = len;
+	m->len = shown;
 	snprintf(m->advice, sizeof(m->advice),
 		 "read-only view with %lld records of the journal %.600s applied (the data file "
 		 "itself is stale until a writable open replays them)", n, jf->path);
@@ -1184,11 +1295,13 @@ static int open_rdonly(struct syncmap *m, const char *path)
 		r = sidecar_error(r, jf, path);
 	else if ((r = read_header(jf)) == 0 && jf->slot >= 0 &&
 		 (r = file_size(m->fd, &fsize)) == 0) {
-		n = each_record(jf, fsize, NULL, NULL);
+		uint64_t need = 0;
+
+		n = each_record(jf, NULL, NULL, &need);
 		if (n > 0 && !same_file(m, &jf->h))
 			r = foreign(jf, n);
 		else if (n > 0)
-			r = private_view(m, jf, fsize);
+			r = private_view(m, jf, fsize, need);
 		else
 			r = n < 0 ? records_error(jf, n) : 0;
 	}
@@ -1229,12 +1342,24 @@ long long sm_journal_waiting(const char *data_path, char *jpath, size_t size)
 	r = open_sidecar(data_path, O_RDONLY, false, jf, &dirfd);
 	snprintf(jpath, size, "%s", jf->path);
 	if (r == 0 && sm_sys_stat(data_path, &st) == 0 && read_header(jf) == 0)
-		n = jf->slot < 0 ? 0 : each_record(jf, (uint64_t)st.st_size, NULL, NULL);
+		n = jf->slot < 0 ? 0 : each_record(jf, NULL, NULL, NULL);
 	else if (r < 0 && r != -ENOENT)
 		n = r;
 	jfile_free(jf, dirfd);
 	sm_clear_last();
 	return n;
+}
+
+void sm_journal_resized(struct syncmap *m, uint64_t size)
+{
+	struct sm_journal *j;
+
+	if (m->ops != &sm_journal_ops)
+		return;
+	j = m->path_data;
+	jlock(j);
+	j->file_size = size;
+	junlock(j);
 }
 
 int sm_journal_stats(const struct syncmap *m, struct syncmap_journal_stats *out)

@@ -44,6 +44,7 @@ static void record_le(struct sm_j_record *r)
 	r->sequence = htole64(r->sequence);
 	r->offset = htole64(r->offset);
 	r->crc = htole32(r->crc);
+	r->file_size = htole64(r->file_size);
 }
 
 void sm_j_header_encode(const struct sm_j_header *h, uint8_t slot[SM_J_SLOT])
@@ -107,11 +108,11 @@ int sm_j_choose(const uint8_t *slots, struct sm_j_header *h)
 }
 
 void sm_j_record_encode(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
-			uint32_t len)
+			uint32_t len, uint64_t file_size)
 {
 	struct sm_j_record r = {
 		.magic = SM_J_RMAGIC, .length = len, .generation = gen,
-		.sequence = seq, .offset = off,
+		.sequence = seq, .offset = off, .file_size = file_size,
 	};
 
 	record_le(&r);
@@ -127,7 +128,7 @@ void sm_j_record_decode(const uint8_t *buf, struct sm_j_record *r)
 }
 
 long long sm_j_record_check(const uint8_t *buf, size_t avail, uint64_t gen,
-			    uint64_t seq, uint64_t file_size, struct sm_j_record *rec)
+			    uint64_t seq, uint64_t limit, struct sm_j_record *rec)
 {
 	struct sm_j_record r;
 	uint8_t hdr[SM_J_REC_HDR];
@@ -139,7 +140,7 @@ long long sm_j_record_check(const uint8_t *buf, size_t avail, uint64_t gen,
 		return -1;
 	if (r.length == 0 || r.length > avail - SM_J_REC_HDR || r.length % 64)
 		return -1;
-	if (r.offset > file_size || r.length > file_size - r.offset)
+	if (r.offset > limit || r.length > limit - r.offset || r.file_size > limit)
 		return -1;
 	memcpy(hdr, buf, sizeof(hdr));
 	memset(hdr + offsetof(struct sm_j_record, crc), 0, sizeof(r.crc));
@@ -149,7 +150,14 @@ long long sm_j_record_check(const uint8_t *buf, size_t avail, uint64_t gen,
 	return r.length;
 }
 
-long long sm_j_walk(const uint8_t *img, size_t len, uint64_t gen, uint64_t file_size,
+uint64_t sm_j_record_need(const struct sm_j_record *r)
+{
+	uint64_t end = r->offset + r->length;
+
+	return r->file_size > end ? r->file_size : end;
+}
+
+long long sm_j_walk(const uint8_t *img, size_t len, uint64_t gen, uint64_t limit,
 		    int (*fn)(void *arg, const struct sm_j_record *r, const uint8_t *data),
 		    void *arg)
 {
@@ -158,7 +166,7 @@ long long sm_j_walk(const uint8_t *img, size_t len, uint64_t gen, uint64_t file_
 	long long n = 0, dl;
 
 	while ((dl = sm_j_record_check(img + at, len - at, gen, (uint64_t)n + 1,
-				       file_size, &r)) > 0) {
+				       limit, &r)) > 0) {
 		if (fn) {
 			int e = fn(arg, &r, img + at + SM_J_REC_HDR);
 

@@ -172,6 +172,7 @@ static int size_regular(struct syncmap *m, const struct sm_facts *f, uint64_t of
 				       "the file has %llu bytes, nothing to map at offset %llu; give a size",
 				       (unsigned long long)size, (unsigned long long)off);
 		*len = size - off;
+		m->whole = true;
 	}
 	if (*len > SIZE_MAX / 2 || off > UINT64_MAX - *len)
 		return sm_fail(-EOVERFLOW, SYNCMAP_CAUSE_ERROR, "length %llu is too large",
@@ -300,6 +301,8 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 		if (r < 0)
 			sm_fail(r, SYNCMAP_CAUSE_ERROR, "shrinking the file to %llu bytes failed: %s",
 				(unsigned long long)undo->shrink_to, strerror(-r));
+		else
+			sm_journal_resized(m, undo->shrink_to);
 	}
 	if (r == 0)
 		r = sm_strict_attach(m, flags);

@@ -156,6 +156,16 @@ int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	return 0;
 }
 
+int sm_sys_mremap(void *addr, size_t len, size_t new_len, int flags, void **out)
+{
+	void *p = mremap(addr, len, new_len, flags);
+
+	if (p == MAP_FAILED)
+		return neg_errno();
+	*out = p;
+	return 0;
+}
+
 int sm_sys_munmap(void *addr, size_t len)
 {
 	return munmap(addr, len) < 0 ? neg_errno() : 0;

@@ -46,7 +46,7 @@ static size_t valid(uint8_t *img)
 
 		for (uint32_t i = 0; i < len; i++)
 			img[at + SM_J_REC_HDR + i] = (uint8_t)rnd();
-		sm_j_record_encode(img + at, 3, seq++, (uint64_t)(rnd() % 4096) * 64, len);
+		sm_j_record_encode(img + at, 3, seq++, (uint64_t)(rnd() % 4096) * 64, len, 0);
 		at += SM_J_REC_HDR + len;
 	}
 	return IMG;

@@ -48,7 +48,7 @@ static size_t build(uint8_t *img, size_t cap, uint64_t gen, int n, uint32_t len)
 	memset(img, 0, cap);
 	for (int i = 1; i <= n; i++) {
 		memset(img + at + SM_J_REC_HDR, i, len);
-		sm_j_record_encode(img + at, gen, (uint64_t)i, (uint64_t)(i - 1) * 64, len);
+		sm_j_record_encode(img + at, gen, (uint64_t)i, (uint64_t)(i - 1) * 64, len, 0);
 		at += SM_J_REC_HDR + len;
 	}
 	return at;
@@ -180,7 +180,7 @@ static void test_disk_order(void **state)
 
 	(void)state;
 	memset(rec, 0, sizeof(rec));
-	sm_j_record_encode(rec, 0x1122334455667788ull, 1, 0x40, 64);
+	sm_j_record_encode(rec, 0x1122334455667788ull, 1, 0x40, 64, 0);
 	assert_memory_equal(rec, "SMJR", 4);
 	assert_int_equal(rec[4], 64);
 	assert_int_equal(rec[5] | rec[6] | rec[7], 0);
@@ -197,6 +197,31 @@ static void test_disk_order(void **state)
 	assert_int_equal(slot[15], 0x01);
 	assert_true(sm_j_header_decode(slot, &got));
 	assert_true(got.generation == h.generation);
+}
+
+/* A record carries the file's size, little-endian at byte 40, under its
+ * CRC; replay needs the larger of that size and its data's end, and a
+ * record past a small file is still valid. */
+static void test_record_file_size(void **state)
+{
+	uint8_t rec[SM_J_REC_HDR + 64];
+	struct sm_j_record r;
+
+	(void)state;
+	memset(rec, 0, sizeof(rec));
+	sm_j_record_encode(rec, 5, 1, 3u << 20, 64, 4u << 20);
+	assert_int_equal(rec[40], 0);
+	assert_int_equal(rec[42], 0x40);
+	assert_int_equal(sm_j_record_check(rec, sizeof(rec), 5, 1, SM_J_FILE_MAX, &r), 64);
+	assert_true(r.file_size == 4u << 20);
+	assert_true(sm_j_record_need(&r) == 4u << 20);
+	/* A journal of 0.2.0: no size, the data's end is what it needs. */
+	sm_j_record_encode(rec, 5, 1, 3u << 20, 64, 0);
+	assert_int_equal(sm_j_record_check(rec, sizeof(rec), 5, 1, SM_J_FILE_MAX, &r), 64);
+	assert_true(sm_j_record_need(&r) == (3u << 20) + 64);
+	/* The size is under the CRC. */
+	rec[41] ^= 1;
+	assert_int_equal(sm_j_record_check(rec, sizeof(rec), 5, 1, SM_J_FILE_MAX, &r), -1);
 }
 
 static void test_parse_size(void **state)
@@ -232,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_slot_choice),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_disk_order),
+		cmocka_unit_test(test_record_file_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
