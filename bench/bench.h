@@ -41,6 +41,7 @@ struct bench_opts {
 	const char *cpu_dir;	/* cache-line-path file */
 	const char *fault_dir;	/* --fault: run only case 6 there */
 	bool journal;		/* --journal: only the journal cases, in dir */
+	bool extend;		/* --extend: only journaled extensions, in dir */
 	unsigned fault_rounds;
 	uint64_t fixed;		/* --fixed N: one run of N iterations each */
 	unsigned reps_cpu, reps_page, reps_journal;
@@ -160,6 +161,8 @@ int bench_fault(const struct bench_opts *o);
 
 /* journal.c: the journaled page path (--journal). */
 int bench_journal(const struct bench_opts *o);
+/* extend.c: journaled opens that extend the file (--extend). */
+int bench_extend(const struct bench_opts *o);
 
 /* files.c, for the journal cases: a libpmem2 view of fd at PAGE
  * granularity. */
