@@ -370,7 +370,9 @@ int main(int argc, char **argv)
 				"       dax-workload verify TARGET TAG RUN ACKED [append|control]\n"
 				"       dax-workload journal|journal-ckpt|page-control TARGET TAG RUN [READY]\n"
 				"       dax-workload verify TARGET TAG RUN ACKED,... "
-				"journal|journal-ckpt|page-control\n");
+				"journal|journal-ckpt|page-control\n"
+				"       dax-workload journal-grow TARGET TAG RUN [READY]\n"
+				"       dax-workload verify TARGET TAG RUN ACKED journal-grow\n");
 		return 2;
 	}
 	l.target = argv[2];
@@ -383,6 +385,10 @@ int main(int argc, char **argv)
 		return do_control(&l, argc > 5 ? argv[5] : NULL);
 	if (jw_how(argv[1]))
 		return jw_write(&l, argv[1], argc > 5 ? argv[5] : NULL);
+	if (gw_how(argv[1]))
+		return gw_write(&l, argc > 5 ? argv[5] : NULL);
+	if (!strcmp(argv[1], "verify") && argc > 6 && gw_how(argv[6]))
+		return gw_verify(&l, number(argv[5]));
 	if (!strcmp(argv[1], "verify") && argc > 6 && jw_how(argv[6]))
 		return jw_verify(&l, argv[5], argv[6]);
 	if (!strcmp(argv[1], "verify") && argc > 5)

@@ -25,4 +25,9 @@ bool jw_how(const char *how);
 int jw_write(const struct log *l, const char *how, const char *ready_path);
 int jw_verify(const struct log *l, const char *acked, const char *how);
 
+/* gworkload.c: a journaled file that grows by reopening. */
+bool gw_how(const char *how);
+int gw_write(const struct log *l, const char *ready_path);
+int gw_verify(const struct log *l, uint64_t acked);
+
 #endif

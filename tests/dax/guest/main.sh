@@ -184,6 +184,7 @@ workloads() {
 		nodax) target=$SYNCMAP_DAX_NODAX/$tag-run-$1 ;;
 		xfsnodax) target=$SYNCMAP_DAX_XFS_NODAX/$tag-run-$1 ;;
 		control) target=$SYNCMAP_DAX_INODE_ON/$tag-run-$1 ;;
+		inodeplain) target=$SYNCMAP_DAX_INODE_OFF/$tag-run-$1 ;;
 		devdax) target=$SYNCMAP_DAX_DEVDAX ;;
 		*) result "powercut-$tag" FAIL "unknown place $where"; continue ;;
 		esac
@@ -228,7 +229,7 @@ powercut() {
 	fi
 	# Keep only the log just verified, so the file systems never fill.
 	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "$SYNCMAP_DAX_NODAX" "$SYNCMAP_DAX_INODE_ON" \
-		 "$SYNCMAP_DAX_XFS_NODAX"; do
+		 "$SYNCMAP_DAX_INODE_OFF" "$SYNCMAP_DAX_XFS_NODAX"; do
 		for old in "$d"/*-run-*; do
 			case "$old" in
 			*"-run-$prev") ;;
