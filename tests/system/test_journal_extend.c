@@ -96,7 +96,7 @@ static int wait_child(pid_t pid)
  * a marker into the line at `at`, persist it, and die by SIGKILL without
  * closing.  Then the size change is taken away, as a power cut would.
  */
-static void persist_and_die(const char *path, bool by_fd, uint64_t at)
+static void persist_and_die_flags(const char *path, bool by_fd, uint64_t at, unsigned extra)
 {
 	pid_t pid = fork();
 
@@ -109,10 +109,10 @@ static void persist_and_die(const char *path, bool by_fd, uint64_t at)
 			fd = open(path, O_RDWR | O_CLOEXEC);
 			if (fd < 0 || ftruncate(fd, NEW_SIZE) < 0)
 				_exit(2);
-			r = syncmap_open_fd(fd, 0, NEW_SIZE, SYNCMAP_JOURNAL, &m);
+			r = syncmap_open_fd(fd, 0, NEW_SIZE, SYNCMAP_JOURNAL | extra, &m);
 			close(fd);
 		} else {
-			r = syncmap_open(path, SYNCMAP_JOURNAL, 0, NEW_SIZE, &m);
+			r = syncmap_open(path, SYNCMAP_JOURNAL | extra, 0, NEW_SIZE, &m);
 		}
 		if (r || syncmap_path(m) != SYNCMAP_PATH_JOURNAL)
 			_exit(3);
@@ -125,6 +125,11 @@ static void persist_and_die(const char *path, bool by_fd, uint64_t at)
 	}
 	assert_int_equal(wait_child(pid), 128 + SIGKILL);
 	assert_int_equal(truncate(path, OLD_SIZE), 0);
+}
+
+static void persist_and_die(const char *path, bool by_fd, uint64_t at)
+{
+	persist_and_die_flags(path, by_fd, at, 0);
 }
 
 static struct syncmap *reopen(const char *path, unsigned flags)
@@ -241,6 +246,21 @@ static void test_explicit_length(void **state)
 	assert_int_equal(syncmap_close(m), 0);
 }
 
+/* Strict mode over the journal: only the persisted line reaches the
+ * file, through a record that carries the size like any other. */
+static void test_strict_over_journal(void **state)
+{
+	const char *path = st_path(*state, "extend-strict");
+	struct syncmap *m;
+
+	make_old(path);
+	persist_and_die_flags(path, false, NEW_SIZE - LINE, SYNCMAP_STRICT);
+	m = reopen(path, 0);
+	assert_int_equal(syncmap_length(m), NEW_SIZE);
+	check_marker((uint8_t *)syncmap_addr(m) + NEW_SIZE - LINE, (NEW_SIZE - LINE) / LINE);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
 /*
  * A record that cannot be applied (the file may not grow: RLIMIT_FSIZE)
  * fails the open with the reason, and loses nothing: once the limit is
@@ -287,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup(test_old_range_keeps_size, on_disk),
 		cmocka_unit_test_setup(test_open_fd_extended_by_caller, on_disk),
 		cmocka_unit_test_setup(test_explicit_length, on_disk),
+		cmocka_unit_test_setup(test_strict_over_journal, on_disk),
 		cmocka_unit_test_setup(test_cannot_extend_fails_open, on_disk),
 	};
 
