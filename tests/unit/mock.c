@@ -13,14 +13,9 @@
 
 #include <syncmap.h>
 
+#include "mman_flags.h"
 #include "mock.h"
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
 #define MOCK_MAP_TYPE 0x0f
 /* The flag bit map.c asks the kernel about (no kernel defines it). */
 #define MOCK_UNKNOWN_BIT 0x00800000
