@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The journaled page path on real files (the disk file system of the
- * build and /tmp).  A crash is a child that persists and exits without
- * closing.  Its dirty pages stay in the page cache, so a kill alone loses
- * nothing; to see the replay at work the parent then overwrites the
- * persisted lines in the data file with garbage behind the library's back,
- * and the reopen must bring the persisted bytes back from the journal.
+ * build, and the temporary directory: $TMPDIR, else /tmp).  A crash is a
+ * child that persists and exits without closing.  Its dirty pages stay in
+ * the page cache, so a kill alone loses nothing; to see the replay at work
+ * the parent then overwrites the persisted lines in the data file with
+ * garbage behind the library's back, and the reopen must bring the
+ * persisted bytes back from the journal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +34,6 @@
 #define PG 4096u
 #define FSIZE (64u * PG)
 
-static char tmp_dir[256];
-
 /*
  * Mappings open in a child that stands for a crashed process, which
  * _exits without closing them on purpose: kept here so that a leak
@@ -51,12 +50,7 @@ static int on_disk(void **state)
 
 static int on_tmp(void **state)
 {
-	if (!tmp_dir[0]) {
-		snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/syncmap-journal-XXXXXX");
-		if (!mkdtemp(tmp_dir))
-			return -1;
-	}
-	*state = tmp_dir;
+	*state = (void *)tc_dir();
 	return 0;
 }
 
@@ -814,11 +808,5 @@ int main(void)
 	r = cmocka_run_group_tests_name("disk", tests, on_disk, NULL);
 	r |= cmocka_run_group_tests_name("tmp", tmp_tests, on_tmp, NULL);
 	tc_cleanup();
-	if (tmp_dir[0]) {
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp_dir);
-		r |= system(cmd) != 0;
-	}
 	return r;
 }
