@@ -13,7 +13,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 b=${SYNCMAP_BUILD_PREFIX:-build}
-common="-Ddax_tests=disabled -Dbench=false"
+common="-Ddax_tests=disabled -Dbench=disabled"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "other_user.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
@@ -82,25 +81,4 @@ int ou_scratch_dir(mode_t mode, unsigned need, char *buf, size_t size,
 	       " set TMPDIR to a directory every user can search");
 	buf[0] = '\0';
 	return -1;
-}
-
-void ou_remove_dir(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[1024];
-
-	if (!dir || !dir[0])
-		return;
-	d = opendir(dir);
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
 }

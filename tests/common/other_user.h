@@ -32,15 +32,13 @@ int ou_become_other(void);
  * /var/tmp and /tmp where a child that became the other user can search
  * it (checked by doing so, not by reading modes), and that offers what
  * @need asks.  The path goes to buf.  Returns 0, or -1 with a sentence in
- * why that says what was tried and what was missing.
+ * why that says what was tried and what was missing.  tc_remove_dir()
+ * (files.h) removes it.
  */
 int ou_scratch_dir(mode_t mode, unsigned need, char *buf, size_t size,
 		   char *why, size_t whysize);
 
 /* true if a child that became the other user can search dir. */
 bool ou_can_reach(const char *dir);
-
-/* Remove dir and the files in it (one level). */
-void ou_remove_dir(const char *dir);
 
 #endif

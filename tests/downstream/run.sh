@@ -144,7 +144,7 @@ step "meson: dependency('libsyncmap') as a subproject"
 	ln -s "$(cd "$src" && pwd)" "$tmp/meson-sub-src/subprojects/libsyncmap"
 	if meson setup "$tmp/meson-sub-src/build" "$tmp/meson-sub-src" \
 		-Dforce_fallback_for=libsyncmap -Dlibsyncmap:tests=false \
-		-Dlibsyncmap:examples=false -Dlibsyncmap:docs=false -Dlibsyncmap:bench=false \
+		-Dlibsyncmap:examples=false -Dlibsyncmap:docs=false -Dlibsyncmap:bench=disabled \
 		-Dlibsyncmap:dax_tests=disabled >"$tmp/meson-sub.log" 2>&1 &&
 	   ninja -C "$tmp/meson-sub-src/build" >>"$tmp/meson-sub.log" 2>&1; then
 		echo "ok   meson-sub: configured and built"

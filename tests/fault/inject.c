@@ -13,12 +13,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
+#include "mman_flags.h"
 
 struct fi_state fi = { .last_create_mode = -1 };
 static _Thread_local int armed;

@@ -29,9 +29,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "census.h"
 #include "inject.h"
 #include "syncmap.h"
-#include "util.h"
+#include "files.h"
 
 #define FILE_LEN (64u * 1024)
 
@@ -104,7 +105,7 @@ static void report(const char *fmt, ...)
 
 static void fresh_pattern(struct ctx *c, size_t len)
 {
-	ft_write_pattern(c->path, len, 1);
+	tc_make_file(c->path, len, 1);
 }
 
 static unsigned open_flags;	/* SYNCMAP_STRICT for the strict-mode ops */
@@ -125,7 +126,7 @@ static void scribble(struct ctx *c, int p)
 	uint8_t *a = (uint8_t *)syncmap_addr(c->m) + (size_t)p * (size_t)page;
 
 	for (long i = 0; i < page; i++)
-		a[i] = (uint8_t)(2 + (size_t)p * (size_t)page + (size_t)i);
+		a[i] = tc_pattern(2, (size_t)p * (size_t)page + (size_t)i);
 }
 
 /* The file has seed 1 except on the listed pages, which have seed 2. */
@@ -133,15 +134,15 @@ static void check_file(const char *path, const int *pages, int n)
 {
 	size_t npages = FILE_LEN / (size_t)page;
 
-	CHECK(ft_file_size(path) == FILE_LEN, "file size %lld, want %u",
-	      ft_file_size(path), FILE_LEN);
+	CHECK(tc_file_size(path) == FILE_LEN, "file size %lld, want %u",
+	      tc_file_size(path), FILE_LEN);
 	for (size_t p = 0; p < npages; p++) {
 		unsigned seed = 1;
 
 		for (int i = 0; i < n; i++)
 			if ((size_t)pages[i] == p)
 				seed = 2;
-		CHECK(ft_check_pattern(path, p * (size_t)page, (size_t)page, seed),
+		CHECK(tc_check_file(path, p * (size_t)page, (size_t)page, seed),
 		      "page %zu lost its data (seed %u)", p, seed);
 	}
 }
@@ -184,21 +185,21 @@ static void check_create(struct ctx *c, int r)
 		return;
 	}
 	CHECK(c->m == NULL, "out was set on failure");
-	CHECK(ft_file_size(c->path) == -1, "the failed open left the file it created");
+	CHECK(tc_file_size(c->path) == -1, "the failed open left the file it created");
 }
 
 /* A symbolic link to a file that does not exist yet. */
 static void setup_dangling(struct ctx *c)
 {
 	unlink(c->path);
-	unlink(ft_path("link"));
-	if (symlink(c->path, ft_path("link")) < 0)
+	unlink(tc_path("link"));
+	if (symlink(c->path, tc_path("link")) < 0)
 		abort();
 }
 
 static int run_create_dangling(struct ctx *c)
 {
-	return syncmap_open(ft_path("link"), SYNCMAP_CREATE, 0, FILE_LEN, &c->m);
+	return syncmap_open(tc_path("link"), SYNCMAP_CREATE, 0, FILE_LEN, &c->m);
 }
 
 /* Created through the link as open(2) would; on failure the target may
@@ -211,12 +212,12 @@ static void check_create_dangling(struct ctx *c, int r)
 		CHECK(syncmap_length(c->m) == FILE_LEN, "wrong length");
 		CHECK(syncmap_close(c->m) == 0, "close failed");
 		c->m = NULL;
-		CHECK(ft_file_size(c->path) == FILE_LEN, "the target was not created");
+		CHECK(tc_file_size(c->path) == FILE_LEN, "the target was not created");
 	} else {
 		CHECK(c->m == NULL, "out was set on failure");
 	}
-	CHECK(lstat(ft_path("link"), &st) == 0 && S_ISLNK(st.st_mode), "the link was removed");
-	unlink(ft_path("link"));
+	CHECK(lstat(tc_path("link"), &st) == 0 && S_ISLNK(st.st_mode), "the link was removed");
+	unlink(tc_path("link"));
 }
 
 static void setup_small(struct ctx *c)
@@ -232,10 +233,10 @@ static void check_grown(struct ctx *c, int r, size_t len)
 		c->m = NULL;
 	} else {
 		CHECK(c->m == NULL, "out was set on failure");
-		CHECK(ft_file_size(c->path) == 2 * page, "size %lld not restored",
-		      ft_file_size(c->path));
+		CHECK(tc_file_size(c->path) == 2 * page, "size %lld not restored",
+		      tc_file_size(c->path));
 	}
-	CHECK(ft_check_pattern(c->path, 0, 2 * (size_t)page, 1),
+	CHECK(tc_check_file(c->path, 0, 2 * (size_t)page, 1),
 	      "data before the fault was lost");
 }
 
@@ -461,7 +462,7 @@ static void check_probe_full(struct ctx *c, int r)
 static void check_probe_absent(struct ctx *c, int r)
 {
 	check_probe(c, r);
-	CHECK(ft_file_size(c->path) == -1, "probing a new path created it");
+	CHECK(tc_file_size(c->path) == -1, "probing a new path created it");
 }
 
 static int run_probe_mapping(struct ctx *c)
@@ -528,7 +529,7 @@ static void journal_env(void)
 {
 	/* The smallest journal: setups write it in one call. */
 	setenv("SYNCMAP_JOURNAL_SIZE", "64K", 1);
-	unlink(jpath(ft_path("data")));
+	unlink(jpath(tc_path("data")));
 	open_flags = SYNCMAP_JOURNAL;
 }
 
@@ -576,7 +577,7 @@ static void check_journal_create(struct ctx *c, int r)
 {
 	if (r == 0)
 		return;
-	CHECK(ft_file_size(c->path) < 0, "a failed open left the file it created");
+	CHECK(tc_file_size(c->path) < 0, "a failed open left the file it created");
 	CHECK(access(jpath(c->path), F_OK) != 0, "a failed open left the journal it created");
 }
 
@@ -724,13 +725,13 @@ static int run_once(const struct op *op, unsigned at, int err)
 	int fds, maps, r, kept;
 	size_t heap;
 
-	c.path = ft_path("data");
+	c.path = tc_path("data");
 	open_flags = 0;
 	unsetenv("SYNCMAP_JOURNAL_SIZE");
 	unlink(jpath(c.path));
-	fds = ft_count_fds();
-	maps = ft_count_maps();
-	heap = ft_heap_in_use();
+	fds = tc_count_fds();
+	maps = tc_count_maps();
+	heap = tc_heap_in_use();
 	op->setup(&c);
 	syncmap_set_log(NULL, NULL, 0);
 	fi_arm(at, err);
@@ -749,11 +750,11 @@ static int run_once(const struct op *op, unsigned at, int err)
 		syncmap_batch_free(c.b);
 	if (c.m)
 		syncmap_close(c.m);
-	CHECK(ft_count_fds() == fds, "descriptors leaked: %d before, %d after", fds,
-	      ft_count_fds());
-	CHECK(ft_count_maps() == maps, "mappings leaked: %d before, %d after", maps,
-	      ft_count_maps());
-	CHECK(ft_heap_in_use() <= heap, "heap grew by %zu bytes", ft_heap_in_use() - heap);
+	CHECK(tc_count_fds() == fds, "descriptors leaked: %d before, %d after", fds,
+	      tc_count_fds());
+	CHECK(tc_count_maps() == maps, "mappings leaked: %d before, %d after", maps,
+	      tc_count_maps());
+	CHECK(tc_heap_in_use() <= heap, "heap grew by %zu bytes", tc_heap_in_use() - heap);
 	(void)kept;
 	return r;
 }
@@ -841,7 +842,7 @@ int main(int argc, char **argv)
 	CHECK(fi.map_sync_without_validate == 0, "MAP_SYNC without MAP_SHARED_VALIDATE");
 	if (known_hits)
 		printf("%d failures match known issues (see doc/RELIABILITY.md)\n", known_hits);
-	ft_rmdir(ft_tmpdir());
+	tc_cleanup();
 	if (failures)
 		printf("%d checks FAILED\n", failures);
 	return failures ? 1 : 0;

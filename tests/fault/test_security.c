@@ -24,8 +24,8 @@
 #include <cmocka.h>
 
 #include "syncmap.h"
+#include "files.h"
 #include "other_user.h"
-#include "util.h"
 
 static char self[PATH_MAX];
 /* Where the parts that run as the other user work: a scratch directory
@@ -46,18 +46,18 @@ static void test_create_mode(void **state)
 	mode_t old = umask(0);
 
 	(void)state;
-	assert_int_equal(syncmap_open(ft_path("mode-default"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("mode-default"), SYNCMAP_CREATE, 0, 4096, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(mode_of(ft_path("mode-default")), 0600);
-	assert_int_equal(syncmap_open(ft_path("mode-given"), SYNCMAP_CREATE, 0640, 4096, &m), 0);
+	assert_int_equal(mode_of(tc_path("mode-default")), 0600);
+	assert_int_equal(syncmap_open(tc_path("mode-given"), SYNCMAP_CREATE, 0640, 4096, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(mode_of(ft_path("mode-given")), 0640);
+	assert_int_equal(mode_of(tc_path("mode-given")), 0640);
 	/* An existing file keeps its mode. */
-	assert_int_equal(chmod(ft_path("mode-given"), 0644), 0);
-	assert_int_equal(syncmap_open(ft_path("mode-given"), SYNCMAP_CREATE, 0600, 4096, &m), 0);
+	assert_int_equal(chmod(tc_path("mode-given"), 0644), 0);
+	assert_int_equal(syncmap_open(tc_path("mode-given"), SYNCMAP_CREATE, 0600, 4096, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(mode_of(ft_path("mode-given")), 0644);
-	assert_int_equal(syncmap_open(ft_path("mode-bad"), SYNCMAP_CREATE, 010000, 4096, &m), -EINVAL);
+	assert_int_equal(mode_of(tc_path("mode-given")), 0644);
+	assert_int_equal(syncmap_open(tc_path("mode-bad"), SYNCMAP_CREATE, 010000, 4096, &m), -EINVAL);
 	umask(old);
 }
 
@@ -92,19 +92,19 @@ static void test_cloexec(void **state)
 	int fds[8], n, fd;
 
 	(void)state;
-	assert_int_equal(syncmap_open(ft_path("cloexec"), SYNCMAP_CREATE, 0, 4096, &m), 0);
-	n = fds_of(ft_path("cloexec"), fds, 8);
+	assert_int_equal(syncmap_open(tc_path("cloexec"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	n = fds_of(tc_path("cloexec"), fds, 8);
 	assert_int_equal(n, 1);
 	assert_true(fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(fds_of(ft_path("cloexec"), fds, 8), 0);
+	assert_int_equal(fds_of(tc_path("cloexec"), fds, 8), 0);
 
 	/* The caller's descriptor is inheritable; the library's own
 	 * duplicate must not be. */
-	fd = open(ft_path("cloexec"), O_RDWR);
+	fd = open(tc_path("cloexec"), O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(syncmap_open_fd(fd, 0, 0, 0, &m), 0);
-	n = fds_of(ft_path("cloexec"), fds, 8);
+	n = fds_of(tc_path("cloexec"), fds, 8);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++)
 		if (fds[i] != fd)
@@ -119,27 +119,27 @@ static void test_nofollow(void **state)
 	mode_t old = umask(0);
 
 	(void)state;
-	assert_int_equal(syncmap_open(ft_path("target"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("target"), SYNCMAP_CREATE, 0, 4096, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(symlink(ft_path("target"), ft_path("link")), 0);
+	assert_int_equal(symlink(tc_path("target"), tc_path("link")), 0);
 	m = NULL;
-	assert_int_equal(syncmap_open(ft_path("link"), SYNCMAP_NOFOLLOW, 0, 0, &m), -ELOOP);
+	assert_int_equal(syncmap_open(tc_path("link"), SYNCMAP_NOFOLLOW, 0, 0, &m), -ELOOP);
 	assert_null(m);
 	assert_non_null(strstr(syncmap_last_advice(), "symbolic link"));
 	/* Creating through a dangling link is refused too. */
-	assert_int_equal(symlink(ft_path("nowhere"), ft_path("dangling")), 0);
-	assert_int_equal(syncmap_open(ft_path("dangling"), SYNCMAP_CREATE | SYNCMAP_NOFOLLOW,
+	assert_int_equal(symlink(tc_path("nowhere"), tc_path("dangling")), 0);
+	assert_int_equal(syncmap_open(tc_path("dangling"), SYNCMAP_CREATE | SYNCMAP_NOFOLLOW,
 				      0, 4096, &m), -ELOOP);
-	assert_int_equal(ft_file_size(ft_path("nowhere")), -1);
+	assert_int_equal(tc_file_size(tc_path("nowhere")), -1);
 	/* Without the flag a link is followed. */
-	assert_int_equal(syncmap_open(ft_path("link"), 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("link"), 0, 0, 0, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
 	/* ... also to create its missing target, as open(2) would, and
 	 * privately (this once looped and answered -EAGAIN). */
-	assert_int_equal(syncmap_open(ft_path("dangling"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("dangling"), SYNCMAP_CREATE, 0, 4096, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(ft_file_size(ft_path("nowhere")), 4096);
-	assert_int_equal(mode_of(ft_path("nowhere")) & 0777, 0600);
+	assert_int_equal(tc_file_size(tc_path("nowhere")), 4096);
+	assert_int_equal(mode_of(tc_path("nowhere")) & 0777, 0600);
 	umask(old);
 }
 
@@ -202,7 +202,7 @@ static void test_readonly_file(void **state)
 
 	(void)state;
 	make_other_dir(0755, 0);
-	ft_write_pattern(ro_path(), 4096, 0);
+	tc_make_file(ro_path(), 4096, 0);
 	assert_int_equal(chmod(ro_path(), 0444), 0);
 	as_unprivileged(readonly_child);
 	/* A read-only descriptor asked for a writable mapping. */
@@ -211,7 +211,7 @@ static void test_readonly_file(void **state)
 	assert_int_equal(syncmap_open_fd(fd, 0, 0, 0, &m), -EACCES);
 	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"));
 	close(fd);
-	ou_remove_dir(other_dir);
+	tc_remove_dir(other_dir);
 	other_dir[0] = '\0';
 }
 
@@ -285,7 +285,7 @@ static void test_env_announced(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(run_env_child(self, ft_tmpdir(), out, sizeof(out)), 0);
+	assert_int_equal(run_env_child(self, tc_dir(), out, sizeof(out)), 0);
 	/* Honoured, and said so. */
 	assert_non_null(strstr(out, "byte none"));
 	assert_non_null(strstr(out, "force-logged=1"));
@@ -344,15 +344,15 @@ static void test_env_ignored_setuid(void **state)
 	assert_non_null(strstr(out, "page none"));
 	assert_non_null(strstr(out, "force-logged=0"));
 	assert_non_null(strstr(out, "flush-logged=0"));
-	ou_remove_dir(other_dir);
+	tc_remove_dir(other_dir);
 	other_dir[0] = '\0';
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ft_rmdir(ft_tmpdir());
-	ou_remove_dir(other_dir);
+	tc_cleanup();
+	tc_remove_dir(other_dir);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "syncmap.h"
-#include "util.h"
+#include "files.h"
 
 #define PAGES 4
 
@@ -95,7 +95,7 @@ static void truncate_elsewhere(const char *path, off_t len)
 /* A mapping of PAGES pages whose file now has only its first page. */
 static struct syncmap *truncated_mapping(const char *name)
 {
-	const char *path = ft_path(name);
+	const char *path = tc_path(name);
 	struct syncmap *m = NULL;
 	unsigned char buf[64];
 
@@ -111,7 +111,7 @@ static struct syncmap *truncated_mapping(const char *name)
 /* An application-owned mapping with the same problem. */
 static uint8_t *app_truncated_page(const char *name)
 {
-	const char *path = ft_path(name);
+	const char *path = tc_path(name);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	void *p;
 
@@ -166,7 +166,7 @@ static void test_arguments(void **state)
 	uint8_t *a;
 
 	(void)state;
-	assert_int_equal(syncmap_open(ft_path("args"), SYNCMAP_CREATE, 0, (uint64_t)page, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("args"), SYNCMAP_CREATE, 0, (uint64_t)page, &m), 0);
 	a = syncmap_addr(m);
 	assert_int_equal(syncmap_read_safe(NULL, buf, a, 1), -EINVAL);
 	assert_int_equal(syncmap_read_safe(m, buf, a, 0), 0);
@@ -182,7 +182,7 @@ static void test_arguments(void **state)
 	assert_memory_equal(buf, "0123456789abcdef", 16);
 	assert_int_equal(syncmap_close(m), 0);
 	/* Read-only mappings read but refuse to write. */
-	assert_int_equal(syncmap_open(ft_path("args"), SYNCMAP_RDONLY, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("args"), SYNCMAP_RDONLY, 0, 0, &m), 0);
 	a = syncmap_addr(m);
 	assert_int_equal(syncmap_read_safe(m, buf, a + 100, 16), 0);
 	assert_memory_equal(buf, "0123456789abcdef", 16);
@@ -190,7 +190,7 @@ static void test_arguments(void **state)
 	assert_int_equal(syncmap_close(m), 0);
 	/* Persisted by write_safe: the file itself has it. */
 	{
-		int fd = open(ft_path("args"), O_RDONLY | O_CLOEXEC);
+		int fd = open(tc_path("args"), O_RDONLY | O_CLOEXEC);
 
 		assert_true(fd >= 0);
 		assert_int_equal(pread(fd, buf, 16, 100), 16);
@@ -331,13 +331,6 @@ static void test_threads(void **state)
 	assert_int_equal(syncmap_close(r[0].m), 0);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ft_rmdir(ft_tmpdir());
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,5 +343,5 @@ int main(void)
 	};
 
 	page = sysconf(_SC_PAGESIZE);
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "syncmap.h"
-#include "util.h"
+#include "files.h"
 
 #define THREADS 8
 #define ROUNDS 40
@@ -142,7 +142,7 @@ static void *churner(void *arg)
 
 static void run(const char *name)
 {
-	const char *path = ft_path(name);
+	const char *path = tc_path(name);
 	struct worker w[THREADS];
 	pthread_t t[THREADS], ct;
 	struct churn c = { .path = path };
@@ -198,13 +198,6 @@ static void test_cache_line_path(void **state)
 	unsetenv("SYNCMAP_FORCE_GRANULARITY");
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ft_rmdir(ft_tmpdir());
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,5 +205,5 @@ int main(void)
 		cmocka_unit_test(test_cache_line_path),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

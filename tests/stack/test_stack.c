@@ -608,10 +608,10 @@ static void setup(void)
 	unsetenv("SYNCMAP_FORCE_GRANULARITY");
 	for (size_t i = 0; i < sizeof(g.src); i++)
 		g.src[i] = (uint8_t)i;
-	g.file = strdup(ut_make_file("file", FILE_SIZE));
-	g.fresh = strdup(ut_path("fresh"));
-	g.missing = strdup(ut_path("not-yet"));
-	g.trunc = strdup(ut_make_file("truncated", FILE_SIZE));
+	g.file = strdup(tc_make_file(tc_path("file"), FILE_SIZE, 0));
+	g.fresh = strdup(tc_path("fresh"));
+	g.missing = strdup(tc_path("not-yet"));
+	g.trunc = strdup(tc_make_file(tc_path("truncated"), FILE_SIZE, 0));
 	if (asprintf(&shm, "/dev/shm/syncmap-stack-%d", (int)getpid()) < 0)
 		exit(2);
 	g.shm = shm;
@@ -621,7 +621,7 @@ static void setup(void)
 		exit(2);
 	mock.validate_errno = EOPNOTSUPP;
 	setenv("SYNCMAP_JOURNAL_SIZE", "64K", 1);
-	if (syncmap_open(ut_make_file("page", FILE_SIZE), 0, 0, 0, &g.page) < 0 ||
+	if (syncmap_open(tc_make_file(tc_path("page"), FILE_SIZE, 0), 0, 0, 0, &g.page) < 0 ||
 	    syncmap_open(g.trunc, 0, 0, 0, &g.cut) < 0 ||
 	    syncmap_open(g.file, SYNCMAP_RDONLY, 0, 0, &g.ro) < 0 ||
 	    syncmap_probe(g.file, &g.probe) < 0)
@@ -630,7 +630,7 @@ static void setup(void)
 	if (truncate(g.trunc, 0) < 0 || stat(g.trunc, &st) < 0 || st.st_size != 0)
 		exit(2);
 	/* Batches of 4 ranges, 4 already in them: the next add is the 5th. */
-	g.jfile = strdup(ut_make_file("jrnl", FILE_SIZE));
+	g.jfile = strdup(tc_make_file(tc_path("jrnl"), FILE_SIZE, 0));
 	if (syncmap_batch_new(g.sync, 4, &g.bsync) < 0 || syncmap_batch_new(g.page, 4, &g.bpage) < 0)
 		exit(2);
 	for (unsigned i = 0; i < 4; i++) {
@@ -707,6 +707,6 @@ int main(void)
 	syncmap_close(g.cut);
 	syncmap_close(g.ro);
 	unlink(g.shm);
-	ut_cleanup();
+	tc_cleanup();
 	return bad ? 1 : 0;
 }

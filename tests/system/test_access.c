@@ -23,14 +23,14 @@
 
 #include <syncmap.h>
 
+#include "files.h"
 #include "other_user.h"
-#include "sys_util.h"
 
 #define PG 4096u
 
 static const char *dir(void)
 {
-	const char *d = st_disk_dir();
+	const char *d = tc_disk_dir();
 
 	assert_non_null(d);
 	return d;
@@ -48,7 +48,7 @@ static void assert_refused(const char *path, unsigned flags, uint64_t size, int 
 
 static void test_created_mode(void **state)
 {
-	const char *path = st_path(dir(), "mode");
+	const char *path = tc_join(dir(), "mode");
 	struct syncmap *m = NULL;
 	struct stat st;
 	mode_t old = umask(0);
@@ -75,40 +75,40 @@ static void test_created_mode(void **state)
 
 static void test_excl(void **state)
 {
-	const char *path = st_path(dir(), "excl");
+	const char *path = tc_join(dir(), "excl");
 	struct syncmap *m = NULL;
 
 	(void)state;
-	st_make_file(path, 2 * PG, 1);
+	tc_make_file(path, 2 * PG, 1);
 	assert_refused(path, SYNCMAP_CREATE | SYNCMAP_EXCL, PG, -EEXIST);
 	/* Untouched. */
-	assert_int_equal(st_file_size(path), 2 * PG);
+	assert_int_equal(tc_file_size(path), 2 * PG);
 	unlink(path);
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_EXCL, 0, PG, &m), 0);
 	syncmap_close(m);
-	assert_int_equal(st_file_size(path), PG);
+	assert_int_equal(tc_file_size(path), PG);
 }
 
 static void test_missing(void **state)
 {
-	const char *path = st_path(dir(), "missing");
+	const char *path = tc_join(dir(), "missing");
 
 	(void)state;
 	unlink(path);
 	assert_refused(path, 0, PG, -ENOENT);
 	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_CREATE"));
-	assert_refused(st_path(dir(), "no/such/dir"), SYNCMAP_CREATE, PG, -ENOENT);
+	assert_refused(tc_join(dir(), "no/such/dir"), SYNCMAP_CREATE, PG, -ENOENT);
 	assert_int_equal(access(path, F_OK), -1);
 }
 
 static void test_nofollow(void **state)
 {
-	const char *target = st_path(dir(), "target");
-	const char *link = st_path(dir(), "link");
+	const char *target = tc_join(dir(), "target");
+	const char *link = tc_join(dir(), "link");
 	struct syncmap *m = NULL;
 
 	(void)state;
-	st_make_file(target, PG, 2);
+	tc_make_file(target, PG, 2);
 	unlink(link);
 	assert_int_equal(symlink("target", link), 0);
 	assert_refused(link, SYNCMAP_NOFOLLOW, 0, -ELOOP);
@@ -116,7 +116,7 @@ static void test_nofollow(void **state)
 	assert_refused(link, SYNCMAP_NOFOLLOW | SYNCMAP_CREATE, 0, -ELOOP);
 	/* Followed without the flag. */
 	assert_int_equal(syncmap_open(link, 0, 0, 0, &m), 0);
-	assert_int_equal(((uint8_t *)syncmap_addr(m))[7], st_pattern(2, 7));
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[7], tc_pattern(2, 7));
 	syncmap_close(m);
 }
 
@@ -124,8 +124,8 @@ static void test_nofollow(void **state)
  * as open(2) with O_CREAT does; with NOFOLLOW or EXCL it is refused. */
 static void test_dangling_link(void **state)
 {
-	const char *link = st_path(dir(), "dangling");
-	const char *target = st_path(dir(), "nowhere");
+	const char *link = tc_join(dir(), "dangling");
+	const char *target = tc_join(dir(), "nowhere");
 	struct syncmap *m = NULL;
 
 	(void)state;
@@ -137,12 +137,12 @@ static void test_dangling_link(void **state)
 	assert_int_equal(access(target, F_OK), -1);
 	assert_int_equal(syncmap_open(link, SYNCMAP_CREATE, 0, PG, &m), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(target), PG);
+	assert_int_equal(tc_file_size(target), PG);
 }
 
 static void test_directory(void **state)
 {
-	const char *d = st_path(dir(), "subdir");
+	const char *d = tc_join(dir(), "subdir");
 
 	(void)state;
 	rmdir(d);
@@ -157,7 +157,7 @@ static void test_directory(void **state)
  * writing and mapped. */
 static void test_fifo(void **state)
 {
-	const char *path = st_path(dir(), "fifo");
+	const char *path = tc_join(dir(), "fifo");
 
 	(void)state;
 	unlink(path);
@@ -189,7 +189,7 @@ static void *race(void *arg)
 static void test_exclusive_race(void **state)
 {
 	enum { N = 8 };
-	const char *path = st_path(dir(), "race");
+	const char *path = tc_join(dir(), "race");
 	pthread_barrier_t start;
 	struct racer x[N];
 	pthread_t t[N];
@@ -215,7 +215,7 @@ static void test_exclusive_race(void **state)
 		}
 		pthread_barrier_destroy(&start);
 		assert_int_equal(won, 1);
-		assert_int_equal(st_file_size(path), PG);
+		assert_int_equal(tc_file_size(path), PG);
 	}
 }
 
@@ -251,17 +251,17 @@ static void test_char_device_not_dax(void **state)
 
 static void test_readonly_file(void **state)
 {
-	const char *path = st_path(dir(), "ro");
+	const char *path = tc_join(dir(), "ro");
 	struct syncmap *m = NULL;
 	uint8_t *p;
 	int fd;
 
 	(void)state;
-	st_make_file(path, 4 * PG, 3);
+	tc_make_file(path, 4 * PG, 3);
 	assert_int_equal(chmod(path, 0400), 0);
 	assert_int_equal(syncmap_open(path, SYNCMAP_RDONLY, 0, 0, &m), 0);
 	p = syncmap_addr(m);
-	assert_int_equal(p[3 * PG + 3], st_pattern(3, 3 * PG + 3));
+	assert_int_equal(p[3 * PG + 3], tc_pattern(3, 3 * PG + 3));
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_READ_ONLY);
 	assert_int_equal(syncmap_persist(m, p, 1), -EBADF);
 	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_READ_ONLY);
@@ -277,7 +277,7 @@ static void test_readonly_file(void **state)
 	assert_null(m);
 	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_RDONLY"));
 	assert_int_equal(syncmap_open_fd(fd, PG, PG, SYNCMAP_RDONLY, &m), 0);
-	assert_int_equal(((uint8_t *)syncmap_addr(m))[0], st_pattern(3, PG));
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[0], tc_pattern(3, PG));
 	syncmap_close(m);
 	close(fd);
 }
@@ -295,7 +295,7 @@ static int open_unprivileged(const char *path)
 		code = 12;
 	else if (syncmap_open(path, SYNCMAP_RDONLY, 0, 0, &m) != 0)
 		code = 13;
-	else if (((uint8_t *)syncmap_addr(m))[1] != st_pattern(4, 1))
+	else if (((uint8_t *)syncmap_addr(m))[1] != tc_pattern(4, 1))
 		code = 14;
 	else if (syncmap_persist(m, syncmap_addr(m), 1) != -EBADF)
 		code = 15;
@@ -319,12 +319,12 @@ static void test_permission_denied(void **state)
 	if (ou_scratch_dir(0755, 0, d, sizeof(d), why, sizeof(why)) < 0)
 		fail_msg("%s", why);
 	snprintf(path, sizeof(path), "%s/perm", d);
-	st_make_file(path, 2 * PG, 4);
+	tc_make_file(path, 2 * PG, 4);
 	assert_int_equal(chmod(path, 0400), 0);
 	if (geteuid() != 0) {
 		/* Already someone whom permissions apply to. */
 		code = open_unprivileged(path);
-		ou_remove_dir(d);
+		tc_remove_dir(d);
 		assert_int_equal(code, 0);
 		return;
 	}
@@ -334,7 +334,7 @@ static void test_permission_denied(void **state)
 	if (pid == 0)
 		_exit(ou_become_other() < 0 ? 10 : open_unprivileged(path));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	ou_remove_dir(d);
+	tc_remove_dir(d);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 10)
 		fail_msg("the child could not become uid %d", OU_UID);
@@ -345,13 +345,13 @@ static void test_permission_denied(void **state)
  * executes. */
 static void test_descriptor_cloexec(void **state)
 {
-	const char *path = st_path(dir(), "cloexec");
+	const char *path = tc_join(dir(), "cloexec");
 	char link[64], target[1024], *want;
 	struct syncmap *m = NULL;
 	int found = 0;
 
 	(void)state;
-	st_make_file(path, PG, 5);
+	tc_make_file(path, PG, 5);
 	/* realpath() into a buffer needs PATH_MAX bytes (_FORTIFY_SOURCE
 	 * aborts on less): let it allocate. */
 	want = realpath(path, NULL);
@@ -393,5 +393,5 @@ int main(void)
 		cmocka_unit_test(test_descriptor_cloexec),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, st_group_teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

@@ -21,21 +21,21 @@
 
 #include <syncmap.h>
 
-#include "sys_util.h"
+#include "files.h"
 
 #define PG 4096u
 
 /* state: the directory the tests of one group run in */
 static int on_disk(void **state)
 {
-	*state = (void *)st_disk_dir();
+	*state = (void *)tc_disk_dir();
 	return *state ? 0 : -1;
 }
 
 static int on_shm(void **state)
 {
-	*state = (void *)st_shm_dir();
-	if (!*state || st_fs_type(*state) != ST_TMPFS_MAGIC)
+	*state = (void *)tc_shm_dir();
+	if (!*state || tc_fs_type(*state) != TC_TMPFS_MAGIC)
 		*state = NULL;
 	return 0;
 }
@@ -62,7 +62,7 @@ static struct syncmap *must_open(const char *path, unsigned flags, uint64_t size
 
 static void test_persist_close_reopen(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "reopen");
+	const char *path = tc_join(dir_or_skip(state), "reopen");
 	struct syncmap *m;
 	uint8_t *p;
 	char buf[32];
@@ -76,7 +76,7 @@ static void test_persist_close_reopen(void **state)
 	assert_int_equal(syncmap_persist(m, p, 6), 0);
 	assert_int_equal(syncmap_close(m), 0);
 
-	st_read_file(path, 5 * PG + 100, buf, 22);
+	tc_read_file(path, 5 * PG + 100, buf, 22);
 	assert_string_equal(buf, "durable through msync");
 
 	m = must_open(path, 0, 0);
@@ -91,10 +91,10 @@ static void test_persist_close_reopen(void **state)
 /* A second mapping of the same file sees the first one's stores. */
 static void test_two_mappings_share(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "shared");
+	const char *path = tc_join(dir_or_skip(state), "shared");
 	struct syncmap *a, *b;
 
-	st_make_file(path, 4 * PG, 1);
+	tc_make_file(path, 4 * PG, 1);
 	a = must_open(path, 0, 0);
 	b = must_open(path, SYNCMAP_RDONLY, 0);
 	((uint8_t *)syncmap_addr(a))[PG + 1] = 0xee;
@@ -106,17 +106,17 @@ static void test_two_mappings_share(void **state)
 
 static void test_grow(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "grow");
+	const char *path = tc_join(dir_or_skip(state), "grow");
 	struct syncmap *m;
 	uint8_t *p, buf[PG];
 
-	st_make_file(path, PG + 10, 2);
+	tc_make_file(path, PG + 10, 2);
 	m = must_open(path, 0, 8 * PG);
-	assert_int_equal(st_file_size(path), 8 * PG);
+	assert_int_equal(tc_file_size(path), 8 * PG);
 	assert_int_equal(syncmap_length(m), 8 * PG);
 	p = syncmap_addr(m);
 	for (size_t i = 0; i < PG + 10; i++)
-		if (p[i] != st_pattern(2, i))
+		if (p[i] != tc_pattern(2, i))
 			fail_msg("byte %zu changed by growing", i);
 	for (size_t i = PG + 10; i < 8 * PG; i++)
 		if (p[i])
@@ -124,7 +124,7 @@ static void test_grow(void **state)
 	memset(p + 7 * PG, 0x77, PG);
 	assert_int_equal(syncmap_persist(m, p + 7 * PG, PG), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	st_read_file(path, 7 * PG, buf, PG);
+	tc_read_file(path, 7 * PG, buf, PG);
 	for (size_t i = 0; i < PG; i++)
 		assert_int_equal(buf[i], 0x77);
 
@@ -132,34 +132,34 @@ static void test_grow(void **state)
 	 * shrinks it. */
 	m = must_open(path, 0, PG);
 	assert_int_equal(syncmap_length(m), PG);
-	assert_int_equal(st_file_size(path), 8 * PG);
+	assert_int_equal(tc_file_size(path), 8 * PG);
 	syncmap_close(m);
 }
 
 static void test_resize_shrinks(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "shrink");
+	const char *path = tc_join(dir_or_skip(state), "shrink");
 	struct syncmap *m;
 	uint8_t buf[16];
 
-	st_make_file(path, 16 * PG, 3);
+	tc_make_file(path, 16 * PG, 3);
 	m = must_open(path, SYNCMAP_RESIZE, 2 * PG);
-	assert_int_equal(st_file_size(path), 2 * PG);
+	assert_int_equal(tc_file_size(path), 2 * PG);
 	assert_int_equal(syncmap_length(m), 2 * PG);
-	assert_int_equal(((uint8_t *)syncmap_addr(m))[2 * PG - 1], st_pattern(3, 2 * PG - 1));
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[2 * PG - 1], tc_pattern(3, 2 * PG - 1));
 	syncmap_close(m);
-	st_read_file(path, PG, buf, sizeof(buf));
+	tc_read_file(path, PG, buf, sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
-		assert_int_equal(buf[i], st_pattern(3, PG + i));
+		assert_int_equal(buf[i], tc_pattern(3, PG + i));
 	/* RESIZE also grows. */
 	m = must_open(path, SYNCMAP_RESIZE, 5 * PG);
-	assert_int_equal(st_file_size(path), 5 * PG);
+	assert_int_equal(tc_file_size(path), 5 * PG);
 	syncmap_close(m);
 }
 
 static void test_prealloc(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "prealloc");
+	const char *path = tc_join(dir_or_skip(state), "prealloc");
 	uint64_t size = 1u << 20;
 	struct syncmap *m;
 	struct stat st;
@@ -187,50 +187,50 @@ static void test_prealloc(void **state)
 	assert_true((uint64_t)st.st_blocks * 512 >= size);
 	assert_string_equal((char *)syncmap_addr(m), "hello");
 	syncmap_close(m);
-	st_read_file(path, 0, buf, 6);
+	tc_read_file(path, 0, buf, 6);
 	assert_string_equal(buf, "hello");
 }
 
 static void test_prefault(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "prefault");
+	const char *path = tc_join(dir_or_skip(state), "prefault");
 	struct syncmap *m;
 
-	st_make_file(path, 64 * PG, 4);
+	tc_make_file(path, 64 * PG, 4);
 	m = must_open(path, SYNCMAP_PREFAULT, 0);
 	/* Prefaulting must not change what is there. */
 	for (size_t i = 0; i < 64 * PG; i += 997)
-		assert_int_equal(((uint8_t *)syncmap_addr(m))[i], st_pattern(4, i));
+		assert_int_equal(((uint8_t *)syncmap_addr(m))[i], tc_pattern(4, i));
 	syncmap_close(m);
 	m = must_open(path, SYNCMAP_PREFAULT | SYNCMAP_RDONLY, 0);
-	assert_int_equal(((uint8_t *)syncmap_addr(m))[5], st_pattern(4, 5));
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[5], tc_pattern(4, 5));
 	syncmap_close(m);
 }
 
 static void test_open_fd_offset(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "offset");
+	const char *path = tc_join(dir_or_skip(state), "offset");
 	struct syncmap *m = NULL;
 	uint8_t *p, buf[8];
 	int fd;
 
-	st_make_file(path, 16 * PG, 5);
+	tc_make_file(path, 16 * PG, 5);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(syncmap_open_fd(fd, 4 * PG, 2 * PG, 0, &m), 0);
 	p = syncmap_addr(m);
 	assert_int_equal(syncmap_length(m), 2 * PG);
-	assert_int_equal(p[0], st_pattern(5, 4 * PG));
-	assert_int_equal(p[2 * PG - 1], st_pattern(5, 6 * PG - 1));
+	assert_int_equal(p[0], tc_pattern(5, 4 * PG));
+	assert_int_equal(p[2 * PG - 1], tc_pattern(5, 6 * PG - 1));
 	memcpy(p + PG + 8, "offset!", 8);
 	assert_int_equal(syncmap_persist(m, p + PG + 8, 8), 0);
 	/* The caller's descriptor is its own. */
 	close(fd);
 	assert_int_equal(syncmap_persist(m, p, 1), 0);
 	assert_int_equal(syncmap_close(m), 0);
-	st_read_file(path, 5 * PG + 8, buf, 8);
+	tc_read_file(path, 5 * PG + 8, buf, 8);
 	assert_string_equal((char *)buf, "offset!");
-	assert_int_equal(st_file_size(path), 16 * PG);
+	assert_int_equal(tc_file_size(path), 16 * PG);
 
 	/* length 0: from the offset to the end. */
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -239,7 +239,7 @@ static void test_open_fd_offset(void **state)
 	syncmap_close(m);
 	/* Past the end with a length: the file grows. */
 	assert_int_equal(syncmap_open_fd(fd, 16 * PG, 2 * PG, 0, &m), 0);
-	assert_int_equal(st_file_size(path), 18 * PG);
+	assert_int_equal(tc_file_size(path), 18 * PG);
 	syncmap_close(m);
 	close(fd);
 }
@@ -247,12 +247,12 @@ static void test_open_fd_offset(void **state)
 /* 64 pages, each changed and added to one batch, committed once. */
 static void test_batch_64_pages(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "batch");
+	const char *path = tc_join(dir_or_skip(state), "batch");
 	struct syncmap_batch *b;
 	struct syncmap *m;
 	uint8_t *p, buf[PG];
 
-	st_make_file(path, 64 * PG, 6);
+	tc_make_file(path, 64 * PG, 6);
 	m = must_open(path, 0, 0);
 	p = syncmap_addr(m);
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
@@ -273,24 +273,24 @@ static void test_batch_64_pages(void **state)
 	m = must_open(path, SYNCMAP_RDONLY, 0);
 	p = syncmap_addr(m);
 	for (size_t i = 0; i < 63; i++) {
-		assert_int_equal(p[i * PG + 99], st_pattern(6, i * PG + 99));
+		assert_int_equal(p[i * PG + 99], tc_pattern(6, i * PG + 99));
 		assert_int_equal(p[i * PG + 100], i + 1);
 		assert_int_equal(p[i * PG + 149], i + 1);
-		assert_int_equal(p[i * PG + 150], st_pattern(6, i * PG + 150));
+		assert_int_equal(p[i * PG + 150], tc_pattern(6, i * PG + 150));
 	}
 	syncmap_close(m);
-	st_read_file(path, 63 * PG, buf, PG);
+	tc_read_file(path, 63 * PG, buf, PG);
 	for (size_t i = 0; i < PG; i++)
 		assert_int_equal(buf[i], 0xaa);
 }
 
 static void test_copies(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "copies");
+	const char *path = tc_join(dir_or_skip(state), "copies");
 	struct syncmap *m;
 	uint8_t *p, src[3 * PG], buf[3 * PG];
 
-	st_make_file(path, 8 * PG, 7);
+	tc_make_file(path, 8 * PG, 7);
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)(i ^ 0x5c);
 	m = must_open(path, 0, 0);
@@ -301,25 +301,25 @@ static void test_copies(void **state)
 	assert_int_equal(syncmap_drain(m), 0);
 	assert_int_equal(syncmap_close(m), 0);
 
-	st_read_file(path, 100, buf, sizeof(src));
+	tc_read_file(path, 100, buf, sizeof(src));
 	assert_memory_equal(buf, src, sizeof(src));
-	st_read_file(path, 5 * PG, buf, PG + 2);
-	assert_int_equal(buf[0], st_pattern(7, 5 * PG));
+	tc_read_file(path, 5 * PG, buf, PG + 2);
+	assert_int_equal(buf[0], tc_pattern(7, 5 * PG));
 	for (size_t i = 1; i <= PG; i++)
 		assert_int_equal(buf[i], 0x3c);
-	assert_int_equal(buf[PG + 1], st_pattern(7, 6 * PG + 1));
-	st_read_file(path, 7 * PG, buf, 8);
+	assert_int_equal(buf[PG + 1], tc_pattern(7, 6 * PG + 1));
+	tc_read_file(path, 7 * PG, buf, 8);
 	assert_string_equal((char *)buf, "nodrain");
 }
 
 /* flush + drain on real files. */
 static void test_flush_drain(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "drain");
+	const char *path = tc_join(dir_or_skip(state), "drain");
 	struct syncmap *m;
 	uint8_t *p, buf[4];
 
-	st_make_file(path, 8 * PG, 8);
+	tc_make_file(path, 8 * PG, 8);
 	m = must_open(path, 0, 0);
 	p = syncmap_addr(m);
 	for (int i = 0; i < 8; i++) {
@@ -330,7 +330,7 @@ static void test_flush_drain(void **state)
 	assert_int_equal(syncmap_deep_flush(m, p, 8 * PG), 0);
 	assert_int_equal(syncmap_close(m), 0);
 	for (int i = 0; i < 8; i++) {
-		st_read_file(path, (uint64_t)i * PG + 9, buf, 4);
+		tc_read_file(path, (uint64_t)i * PG + 9, buf, 4);
 		assert_string_equal((char *)buf, "abc");
 	}
 }
@@ -339,7 +339,7 @@ static void test_flush_drain(void **state)
  * and the last byte persists. */
 static void test_odd_size(void **state)
 {
-	const char *path = st_path(dir_or_skip(state), "odd");
+	const char *path = tc_join(dir_or_skip(state), "odd");
 	struct syncmap *m;
 	struct syncmap_batch *b;
 	uint8_t *p, c;
@@ -347,7 +347,7 @@ static void test_odd_size(void **state)
 	unlink(path);
 	m = must_open(path, SYNCMAP_CREATE, 5000);
 	assert_int_equal(syncmap_length(m), 5000);
-	assert_int_equal(st_file_size(path), 5000);
+	assert_int_equal(tc_file_size(path), 5000);
 	p = syncmap_addr(m);
 	p[4999] = 0x42;
 	assert_int_equal(syncmap_persist(m, p + 4999, 1), 0);
@@ -358,10 +358,10 @@ static void test_odd_size(void **state)
 	assert_int_equal(syncmap_batch_commit(b), 0);
 	syncmap_batch_free(b);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(path), 5000);
-	st_read_file(path, 4999, &c, 1);
+	assert_int_equal(tc_file_size(path), 5000);
+	tc_read_file(path, 4999, &c, 1);
 	assert_int_equal(c, 0x42);
-	st_read_file(path, 0, &c, 1);
+	tc_read_file(path, 0, &c, 1);
 	assert_int_equal(c, 0x24);
 }
 
@@ -387,6 +387,6 @@ int main(void)
 					 on_disk, NULL);
 	failed += _cmocka_run_group_tests("tmpfs", tests, sizeof(tests) / sizeof(tests[0]),
 					  on_shm, NULL);
-	st_cleanup();
+	tc_cleanup();
 	return failed;
 }

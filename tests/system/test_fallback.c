@@ -19,14 +19,15 @@
 
 #include <syncmap.h>
 
-#include "sys_util.h"
+#include "census.h"
+#include "files.h"
 
 static const char *dir_of_type(const char *dir, long magic, const char *what)
 {
 	char msg[256];
 
 	/* A test that cannot run fails: a skip would pass for green. */
-	if (!dir || st_fs_type(dir) != magic) {
+	if (!dir || tc_fs_type(dir) != magic) {
 		snprintf(msg, sizeof(msg), "cannot run: %s is not a writable %s directory; this "
 			 "suite needs its build directory on ext4 (or SYNCMAP_TEST_DIR naming "
 			 "one) and tmpfs at /dev/shm", dir ? dir : "(none)", what);
@@ -43,7 +44,7 @@ static const char *dir_of_type(const char *dir, long magic, const char *what)
  */
 static bool kernel_knows_validate(const char *dir)
 {
-	int fd = open(st_path(dir, "validate"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int fd = open(tc_join(dir, "validate"), O_RDWR | O_CREAT | O_TRUNC, 0600);
 	void *p;
 
 	assert_true(fd >= 0);
@@ -68,12 +69,12 @@ static void assert_fell_back(struct syncmap *m)
 
 static void test_ext4(void **state)
 {
-	const char *dir = dir_of_type(st_disk_dir(), ST_EXT4_MAGIC, "ext4");
+	const char *dir = dir_of_type(tc_disk_dir(), TC_EXT4_MAGIC, "ext4");
 	struct syncmap *m = NULL;
 	enum syncmap_cause c;
 
 	(void)state;
-	assert_int_equal(syncmap_open(st_path(dir, "f"), SYNCMAP_CREATE, 0, 65536, &m), 0);
+	assert_int_equal(syncmap_open(tc_join(dir, "f"), SYNCMAP_CREATE, 0, 65536, &m), 0);
 	assert_fell_back(m);
 	c = syncmap_cause(m);
 	if (!kernel_knows_validate(dir)) {
@@ -81,7 +82,7 @@ static void test_ext4(void **state)
 		assert_int_equal(syncmap_close(m), 0);
 		return;
 	}
-	if (!st_have_nvdimm_bus()) {
+	if (!tc_have_nvdimm_bus()) {
 		/* Remounting with -o dax cannot help without persistent
 		 * memory; the report must say what is really missing. */
 		assert_string_equal(syncmap_cause_name(c), "no_nvdimm_bus");
@@ -96,11 +97,11 @@ static void test_ext4(void **state)
 
 static void test_tmpfs(void **state)
 {
-	const char *dir = dir_of_type(st_shm_dir(), ST_TMPFS_MAGIC, "tmpfs");
+	const char *dir = dir_of_type(tc_shm_dir(), TC_TMPFS_MAGIC, "tmpfs");
 	struct syncmap *m = NULL;
 
 	(void)state;
-	assert_int_equal(syncmap_open(st_path(dir, "f"), SYNCMAP_CREATE, 0, 65536, &m), 0);
+	assert_int_equal(syncmap_open(tc_join(dir, "f"), SYNCMAP_CREATE, 0, 65536, &m), 0);
 	assert_fell_back(m);
 	if (!kernel_knows_validate(dir)) {
 		assert_string_equal(syncmap_cause_name(syncmap_cause(m)), "kernel_too_old");
@@ -116,11 +117,11 @@ static void test_tmpfs(void **state)
 /* Required MAP_SYNC: refused with the same explanation, nothing created. */
 static void require_on(const char *dir)
 {
-	const char *path = st_path(dir, "required");
+	const char *path = tc_join(dir, "required");
 	struct syncmap *m = NULL;
 	enum syncmap_cause fallback;
 
-	assert_int_equal(syncmap_open(st_path(dir, "probe"), SYNCMAP_CREATE, 0, 4096, &m), 0);
+	assert_int_equal(syncmap_open(tc_join(dir, "probe"), SYNCMAP_CREATE, 0, 4096, &m), 0);
 	fallback = syncmap_cause(m);
 	syncmap_close(m);
 	m = NULL;
@@ -135,7 +136,7 @@ static void require_on(const char *dir)
 
 static void test_require_ext4(void **state)
 {
-	const char *dir = dir_of_type(st_disk_dir(), ST_EXT4_MAGIC, "ext4");
+	const char *dir = dir_of_type(tc_disk_dir(), TC_EXT4_MAGIC, "ext4");
 
 	(void)state;
 	require_on(dir);
@@ -143,7 +144,7 @@ static void test_require_ext4(void **state)
 
 static void test_require_tmpfs(void **state)
 {
-	const char *dir = dir_of_type(st_shm_dir(), ST_TMPFS_MAGIC, "tmpfs");
+	const char *dir = dir_of_type(tc_shm_dir(), TC_TMPFS_MAGIC, "tmpfs");
 
 	(void)state;
 	require_on(dir);
@@ -151,12 +152,12 @@ static void test_require_tmpfs(void **state)
 
 static void test_forbid(void **state)
 {
-	const char *dir = st_disk_dir();
+	const char *dir = tc_disk_dir();
 	struct syncmap *m = NULL;
 
 	(void)state;
 	assert_non_null(dir);
-	assert_int_equal(syncmap_open(st_path(dir, "forbid"), SYNCMAP_CREATE | SYNCMAP_FORBID_SYNC,
+	assert_int_equal(syncmap_open(tc_join(dir, "forbid"), SYNCMAP_CREATE | SYNCMAP_FORBID_SYNC,
 				      0, 8192, &m), 0);
 	assert_fell_back(m);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORBIDDEN);
@@ -173,5 +174,5 @@ int main(void)
 		cmocka_unit_test(test_forbid),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, st_group_teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The journaled page path on real files (the disk file system of the
- * build and /tmp).  A crash is a child that persists and exits without
- * closing.  Its dirty pages stay in the page cache, so a kill alone loses
- * nothing; to see the replay at work the parent then overwrites the
- * persisted lines in the data file with garbage behind the library's back,
- * and the reopen must bring the persisted bytes back from the journal.
+ * build, and the temporary directory: $TMPDIR, else /tmp).  A crash is a
+ * child that persists and exits without closing.  Its dirty pages stay in
+ * the page cache, so a kill alone loses nothing; to see the replay at work
+ * the parent then overwrites the persisted lines in the data file with
+ * garbage behind the library's back, and the reopen must bring the
+ * persisted bytes back from the journal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,13 +28,11 @@
 
 #include <syncmap.h>
 
+#include "files.h"
 #include "other_user.h"
-#include "sys_util.h"
 
 #define PG 4096u
 #define FSIZE (64u * PG)
-
-static char tmp_dir[256];
 
 /*
  * Mappings open in a child that stands for a crashed process, which
@@ -45,18 +44,13 @@ static struct syncmap *volatile crash_held[2];
 
 static int on_disk(void **state)
 {
-	*state = (void *)st_disk_dir();
+	*state = (void *)tc_disk_dir();
 	return *state ? 0 : -1;
 }
 
 static int on_tmp(void **state)
 {
-	if (!tmp_dir[0]) {
-		snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/syncmap-journal-XXXXXX");
-		if (!mkdtemp(tmp_dir))
-			return -1;
-	}
-	*state = tmp_dir;
+	*state = (void *)tc_dir();
 	return 0;
 }
 
@@ -161,12 +155,12 @@ static const char *probe_journal(const char *path)
 
 static void test_replay_after_crash(void **state)
 {
-	const char *path = st_path(*state, "replay");
+	const char *path = tc_join(*state, "replay");
 	struct syncmap_journal_stats st;
 	struct syncmap *m;
 
 	fresh(path);
-	st_make_file(path, FSIZE, 1);
+	tc_make_file(path, FSIZE, 1);
 	assert_string_equal(probe_journal(path), "absent");
 	crash_child(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL);
 	assert_non_null(strstr(probe_journal(path), "64 records waiting to be replayed"));
@@ -192,7 +186,7 @@ static void test_replay_after_crash(void **state)
 /* The control: without the journal the same crash and garbage stay. */
 static void test_control_without_journal(void **state)
 {
-	const char *path = st_path(*state, "control");
+	const char *path = tc_join(*state, "control");
 	struct syncmap *m;
 
 	fresh(path);
@@ -206,7 +200,7 @@ static void test_control_without_journal(void **state)
 
 static void test_plain_open_replays(void **state)
 {
-	const char *path = st_path(*state, "plain");
+	const char *path = tc_join(*state, "plain");
 	struct syncmap *m;
 
 	fresh(path);
@@ -224,7 +218,7 @@ static void test_plain_open_replays(void **state)
  * inode and its birth time, never st_dev, which changes between boots. */
 static void test_replaced_file_refused(void **state)
 {
-	const char *path = st_path(*state, "replaced");
+	const char *path = tc_join(*state, "replaced");
 	char keep[700], copy[700];
 	struct syncmap *m = NULL;
 	struct stat a, b;
@@ -235,7 +229,7 @@ static void test_replaced_file_refused(void **state)
 	unlink(keep);
 	crash_child(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL);
 	smash_lines(path);
-	st_make_file(copy, FSIZE, 1);
+	tc_make_file(copy, FSIZE, 1);
 	assert_int_equal(link(path, keep), 0);
 	assert_int_equal(rename(copy, path), 0);
 	assert_int_equal(stat(path, &a), 0);
@@ -252,7 +246,7 @@ static void test_replaced_file_refused(void **state)
 
 static void test_rdonly_view(void **state)
 {
-	const char *path = st_path(*state, "rdonly");
+	const char *path = tc_join(*state, "rdonly");
 	uint8_t byte;
 	struct syncmap *m;
 	int fd;
@@ -276,7 +270,7 @@ static void test_rdonly_view(void **state)
 
 static void test_busy(void **state)
 {
-	const char *path = st_path(*state, "busy");
+	const char *path = tc_join(*state, "busy");
 	struct syncmap *m, *m2 = NULL;
 	pid_t pid;
 
@@ -310,7 +304,7 @@ static void test_busy(void **state)
 /* A child of fork() must not append to its parent's journal. */
 static void test_fork_refused(void **state)
 {
-	const char *path = st_path(*state, "fork");
+	const char *path = tc_join(*state, "fork");
 	struct syncmap *m;
 	pid_t pid;
 
@@ -333,8 +327,8 @@ static void test_fork_refused(void **state)
 
 static void test_symlink_refused(void **state)
 {
-	const char *path = st_path(*state, "link");
-	const char *target = st_path(*state, "link-target");
+	const char *path = tc_join(*state, "link");
+	const char *target = tc_join(*state, "link-target");
 	struct syncmap *m = NULL;
 	int fd;
 
@@ -346,7 +340,7 @@ static void test_symlink_refused(void **state)
 	assert_int_equal(symlink(target, jname(path)), 0);
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0, FSIZE, &m), -ELOOP);
 	assert_non_null(strstr(syncmap_last_advice(), "symbolic link"));
-	assert_int_equal(st_file_size(target), 0);
+	assert_int_equal(tc_file_size(target), 0);
 	unlink(jname(path));
 	unlink(target);
 	/* The control: with the link gone the same open works. */
@@ -356,7 +350,7 @@ static void test_symlink_refused(void **state)
 
 static void test_flags_refused(void **state)
 {
-	const char *path = st_path(*state, "flags");
+	const char *path = tc_join(*state, "flags");
 	struct syncmap *m = NULL;
 
 	fresh(path);
@@ -379,13 +373,13 @@ static void test_flags_refused(void **state)
  */
 static void test_strict_over_journal(void **state)
 {
-	const char *path = st_path(*state, "strict");
+	const char *path = tc_join(*state, "strict");
 	struct syncmap *m;
 	const uint8_t *a;
 	pid_t pid;
 
 	fresh(path);
-	st_make_file(path, FSIZE, 1);
+	tc_make_file(path, FSIZE, 1);
 	garbage(path, 0, FSIZE);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -419,12 +413,12 @@ static void test_strict_over_journal(void **state)
 
 static void test_open_fd(void **state)
 {
-	const char *path = st_path(*state, "byfd");
+	const char *path = tc_join(*state, "byfd");
 	struct syncmap *m = NULL;
 	int fd;
 
 	fresh(path);
-	st_make_file(path, FSIZE, 1);
+	tc_make_file(path, FSIZE, 1);
 	fd = open(path, O_RDWR);
 	assert_int_equal(syncmap_open_fd(fd, 0, 0, SYNCMAP_JOURNAL, &m), 0);
 	assert_int_equal(syncmap_path(m), SYNCMAP_PATH_JOURNAL);
@@ -445,7 +439,7 @@ static void test_open_fd(void **state)
 
 static void test_size_env(void **state)
 {
-	const char *path = st_path(*state, "size");
+	const char *path = tc_join(*state, "size");
 	struct syncmap *m = NULL;
 
 	fresh(path);
@@ -455,12 +449,12 @@ static void test_size_env(void **state)
 	assert_int_not_equal(access(jname(path), F_OK), 0);
 	setenv("SYNCMAP_JOURNAL_SIZE", "64K", 1);
 	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
-	assert_int_equal(st_file_size(jname(path)), 65536);
+	assert_int_equal(tc_file_size(jname(path)), 65536);
 	assert_int_equal(syncmap_close(m), 0);
 	unsetenv("SYNCMAP_JOURNAL_SIZE");
 	fresh(path);
 	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
-	assert_int_equal(st_file_size(jname(path)), 8u << 20);
+	assert_int_equal(tc_file_size(jname(path)), 8u << 20);
 	assert_int_equal(syncmap_close(m), 0);
 }
 
@@ -468,7 +462,7 @@ static void test_size_env(void **state)
  * and a crash after them still replays what the last generation holds. */
 static void test_checkpoint_under_load(void **state)
 {
-	const char *path = st_path(*state, "ckpt");
+	const char *path = tc_join(*state, "ckpt");
 	struct syncmap_journal_stats st;
 	struct syncmap *m;
 	pid_t pid;
@@ -521,7 +515,7 @@ static void test_checkpoint_under_load(void **state)
 
 static void test_batch_one_write(void **state)
 {
-	const char *path = st_path(*state, "batch");
+	const char *path = tc_join(*state, "batch");
 	struct syncmap_journal_stats st;
 	struct syncmap_batch *b;
 	struct syncmap *m;
@@ -576,7 +570,7 @@ static void test_batch_one_write(void **state)
 
 static void test_corrupt_header(void **state)
 {
-	const char *path = st_path(*state, "corrupt");
+	const char *path = tc_join(*state, "corrupt");
 	struct syncmap *m = NULL;
 	char junk[1024];
 	int fd;
@@ -627,7 +621,7 @@ static void *worker(void *arg)
 
 static void test_threads_kill(void **state)
 {
-	const char *path = st_path(*state, "threads");
+	const char *path = tc_join(*state, "threads");
 	struct syncmap *m;
 	pid_t pid;
 
@@ -721,7 +715,7 @@ static void *loader(void *arg)
 
 static void test_threads_checkpoints(void **state)
 {
-	const char *path = st_path(*state, "load");
+	const char *path = tc_join(*state, "load");
 	struct syncmap_journal_stats st;
 	pthread_t th[NT];
 	struct syncmap *m;
@@ -780,7 +774,7 @@ static void test_eacces_refused(void **state)
 		_exit(r == -EACCES && strstr(syncmap_last_advice(), "stale") ? 0 : 1);
 	}
 	assert_int_equal(wait_child(pid), 0);
-	ou_remove_dir(dir);
+	tc_remove_dir(dir);
 }
 
 int main(void)
@@ -813,12 +807,6 @@ int main(void)
 
 	r = cmocka_run_group_tests_name("disk", tests, on_disk, NULL);
 	r |= cmocka_run_group_tests_name("tmp", tmp_tests, on_tmp, NULL);
-	st_cleanup();
-	if (tmp_dir[0]) {
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp_dir);
-		r |= system(cmd) != 0;
-	}
+	tc_cleanup();
 	return r;
 }

@@ -28,7 +28,7 @@
 
 #include <syncmap.h>
 
-#include "sys_util.h"
+#include "files.h"
 
 #define MIB (1u << 20)
 #define OLD_SIZE MIB
@@ -40,7 +40,7 @@ static struct syncmap *crash_held;
 
 static int on_disk(void **state)
 {
-	*state = (void *)st_disk_dir();
+	*state = (void *)tc_disk_dir();
 	return *state ? 0 : -1;
 }
 
@@ -79,7 +79,7 @@ static void make_old(const char *path)
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0600, OLD_SIZE, &m),
 			 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(path), OLD_SIZE);
+	assert_int_equal(tc_file_size(path), OLD_SIZE);
 }
 
 static int wait_child(pid_t pid)
@@ -145,7 +145,7 @@ static struct syncmap *reopen(const char *path, unsigned flags)
 /* The marker in the new range, the whole size, back on a plain open. */
 static void test_new_range_plain_open(void **state)
 {
-	const char *path = st_path(*state, "extend-plain");
+	const char *path = tc_join(*state, "extend-plain");
 	struct syncmap *m;
 
 	make_old(path);
@@ -154,13 +154,13 @@ static void test_new_range_plain_open(void **state)
 	assert_int_equal(syncmap_length(m), NEW_SIZE);
 	check_marker((uint8_t *)syncmap_addr(m) + NEW_SIZE - LINE, (NEW_SIZE - LINE) / LINE);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(path), NEW_SIZE);
+	assert_int_equal(tc_file_size(path), NEW_SIZE);
 }
 
 /* The same through a journaled reopen, which replays and attaches. */
 static void test_new_range_journal_open(void **state)
 {
-	const char *path = st_path(*state, "extend-journal");
+	const char *path = tc_join(*state, "extend-journal");
 	struct syncmap_journal_stats st;
 	struct syncmap *m;
 
@@ -175,14 +175,14 @@ static void test_new_range_journal_open(void **state)
 	assert_int_equal(syncmap_persist(m, (uint8_t *)syncmap_addr(m) + NEW_SIZE - LINE, LINE),
 			 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(path), NEW_SIZE);
+	assert_int_equal(tc_file_size(path), NEW_SIZE);
 }
 
 /* A read-only open cannot extend the file: its view shows the new size
  * and the marker, and the file is left as it is. */
 static void test_new_range_rdonly_view(void **state)
 {
-	const char *path = st_path(*state, "extend-rdonly");
+	const char *path = tc_join(*state, "extend-rdonly");
 	struct syncmap *m;
 
 	make_old(path);
@@ -192,7 +192,7 @@ static void test_new_range_rdonly_view(void **state)
 	check_marker((const uint8_t *)syncmap_addr(m) + NEW_SIZE - LINE, (NEW_SIZE - LINE) / LINE);
 	assert_int_equal(((const uint8_t *)syncmap_addr(m))[OLD_SIZE + 4096], 0);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(path), OLD_SIZE);
+	assert_int_equal(tc_file_size(path), OLD_SIZE);
 	/* A writable open then replays for good. */
 	m = reopen(path, 0);
 	assert_int_equal(syncmap_length(m), NEW_SIZE);
@@ -203,7 +203,7 @@ static void test_new_range_rdonly_view(void **state)
  * size, so the size comes back even though no line lies past the old end. */
 static void test_old_range_keeps_size(void **state)
 {
-	const char *path = st_path(*state, "extend-oldrange");
+	const char *path = tc_join(*state, "extend-oldrange");
 	struct syncmap *m;
 
 	make_old(path);
@@ -217,7 +217,7 @@ static void test_old_range_keeps_size(void **state)
 /* A descriptor the caller extended itself, then syncmap_open_fd. */
 static void test_open_fd_extended_by_caller(void **state)
 {
-	const char *path = st_path(*state, "extend-fd");
+	const char *path = tc_join(*state, "extend-fd");
 	struct syncmap *m;
 
 	make_old(path);
@@ -232,7 +232,7 @@ static void test_open_fd_extended_by_caller(void **state)
  * size back, so a later whole-file open sees the marker. */
 static void test_explicit_length(void **state)
 {
-	const char *path = st_path(*state, "extend-explicit");
+	const char *path = tc_join(*state, "extend-explicit");
 	struct syncmap *m;
 
 	make_old(path);
@@ -240,7 +240,7 @@ static void test_explicit_length(void **state)
 	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, OLD_SIZE / 2, &m), 0);
 	assert_int_equal(syncmap_length(m), OLD_SIZE / 2);
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(st_file_size(path), NEW_SIZE);
+	assert_int_equal(tc_file_size(path), NEW_SIZE);
 	m = reopen(path, SYNCMAP_RDONLY);
 	check_marker((const uint8_t *)syncmap_addr(m) + NEW_SIZE - LINE, (NEW_SIZE - LINE) / LINE);
 	assert_int_equal(syncmap_close(m), 0);
@@ -250,7 +250,7 @@ static void test_explicit_length(void **state)
  * file, through a record that carries the size like any other. */
 static void test_strict_over_journal(void **state)
 {
-	const char *path = st_path(*state, "extend-strict");
+	const char *path = tc_join(*state, "extend-strict");
 	struct syncmap *m;
 
 	make_old(path);
@@ -268,7 +268,7 @@ static void test_strict_over_journal(void **state)
  */
 static void test_cannot_extend_fails_open(void **state)
 {
-	const char *path = st_path(*state, "extend-limit");
+	const char *path = tc_join(*state, "extend-limit");
 	struct syncmap *m;
 	pid_t pid;
 
@@ -291,7 +291,7 @@ static void test_cannot_extend_fails_open(void **state)
 		_exit(0);
 	}
 	assert_int_equal(wait_child(pid), 0);
-	assert_int_equal(st_file_size(path), OLD_SIZE);
+	assert_int_equal(tc_file_size(path), OLD_SIZE);
 	m = reopen(path, 0);
 	assert_int_equal(syncmap_length(m), NEW_SIZE);
 	check_marker((uint8_t *)syncmap_addr(m) + NEW_SIZE - LINE, (NEW_SIZE - LINE) / LINE);
@@ -311,5 +311,5 @@ int main(void)
 		cmocka_unit_test_setup(test_cannot_extend_fails_open, on_disk),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, st_group_teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

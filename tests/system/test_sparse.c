@@ -33,7 +33,7 @@
 
 #include <syncmap.h>
 
-#include "sys_util.h"
+#include "files.h"
 
 #define PG 4096u
 #define FS_SIZE (1u << 20)
@@ -81,13 +81,13 @@ static void mount_tiny(const char *dir)
 	snprintf(opts, sizeof(opts), "size=%u,mode=0700", FS_SIZE);
 	CHECK(4, mount("syncmap-sparse", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) == 0,
 	      "mount -t tmpfs -o %s %s: %s", opts, dir, strerror(errno));
-	CHECK(5, st_fs_type(dir) == ST_TMPFS_MAGIC, "%s is not the tmpfs just mounted", dir);
+	CHECK(5, tc_fs_type(dir) == TC_TMPFS_MAGIC, "%s is not the tmpfs just mounted", dir);
 }
 
 static void default_open_fails(const char *dir)
 {
-	const char *path = st_path(dir, "allocated");
-	const char *small = st_path(dir, "fits");
+	const char *path = tc_join(dir, "allocated");
+	const char *small = tc_join(dir, "fits");
 	unsigned long before = free_blocks(dir);
 	struct syncmap *m = NULL;
 	int r;
@@ -118,7 +118,7 @@ static void default_open_fails(const char *dir)
 
 static void sparse_open_faults(const char *dir)
 {
-	const char *path = st_path(dir, "sparse");
+	const char *path = tc_join(dir, "sparse");
 	struct sigaction sa, old;
 	struct syncmap *m = NULL;
 	volatile size_t page = 0;
@@ -170,7 +170,7 @@ static void test_sparse_tmpfs(void **state)
 	pid_t pid;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s", st_path(st_disk_dir(), "tiny"));
+	snprintf(dir, sizeof(dir), "%s", tc_join(tc_disk_dir(), "tiny"));
 	if (geteuid() != 0)
 		fail_msg("needs root (as the README's test command runs): mounting the 1 MiB "
 			 "tmpfs this test fills takes CAP_SYS_ADMIN");
@@ -203,5 +203,5 @@ int main(void)
 		cmocka_unit_test(test_sparse_tmpfs),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, st_group_teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

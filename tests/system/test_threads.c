@@ -17,7 +17,7 @@
 
 #include <syncmap.h>
 
-#include "sys_util.h"
+#include "files.h"
 
 #define PG 4096u
 #define THREADS 8
@@ -105,15 +105,15 @@ static void *copy_worker(void *arg)
 
 static void run(const char *name, unsigned flags, void *(*fn)(void *))
 {
-	const char *dir = st_disk_dir();
-	const char *path = st_path(dir, name);
+	const char *dir = tc_disk_dir();
+	const char *path = tc_join(dir, name);
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
 	struct syncmap *m = NULL;
 	uint8_t buf[64];
 
 	assert_non_null(dir);
-	st_make_file(path, (size_t)THREADS * PAGES_PER * PG, 9);
+	tc_make_file(path, (size_t)THREADS * PAGES_PER * PG, 9);
 	assert_int_equal(syncmap_open(path, flags, 0, 0, &m), 0);
 	for (unsigned i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ .m = m, .id = i };
@@ -130,7 +130,7 @@ static void run(const char *name, unsigned flags, void *(*fn)(void *))
 		for (unsigned i = 0; i < PAGES_PER; i++) {
 			uint64_t off = ((uint64_t)id * PAGES_PER + i) * PG + (i == 0 ? 0 : PG - 64);
 
-			st_read_file(path, off, buf, sizeof(buf));
+			tc_read_file(path, off, buf, sizeof(buf));
 			for (size_t k = 0; k < sizeof(buf); k++)
 				assert_int_equal(buf[k], value(id, i, ROUNDS - 1));
 		}
@@ -174,5 +174,5 @@ int main(void)
 		cmocka_unit_test(test_threads_forced_cache_line),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, st_group_teardown);
+	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The wrapped system calls and the helpers every unit test shares. */
-#include <dirent.h>
+/* The wrapped system calls, and the per-test setup that resets them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,14 +12,9 @@
 
 #include <syncmap.h>
 
+#include "mman_flags.h"
 #include "mock.h"
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC 0x80000
-#endif
 #define MOCK_MAP_TYPE 0x0f
 /* The flag bit map.c asks the kernel about (no kernel defines it). */
 #define MOCK_UNKNOWN_BIT 0x00800000
@@ -338,178 +332,7 @@ int __wrap_openat64(int dirfd, const char *path, int flags, ...)
 	return __real_openat64(dirfd, redirect(path, buf, sizeof(buf)), flags, mode);
 }
 
-/* ---- files */
-
-static char dir[256];
-
-const char *ut_dir(void)
-{
-	if (!dir[0]) {
-		const char *t = getenv("TMPDIR");
-
-		snprintf(dir, sizeof(dir), "%s/syncmap-unit-XXXXXX", t && *t ? t : "/tmp");
-		if (!mkdtemp(dir)) {
-			perror("mkdtemp");
-			exit(1);
-		}
-	}
-	return dir;
-}
-
-const char *ut_path(const char *name)
-{
-	static char bufs[4][512];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", ut_dir(), name);
-	return b;
-}
-
-unsigned char ut_pattern(size_t i)
-{
-	return (unsigned char)(i * 7 + (i >> 12) + 1);
-}
-
-const char *ut_make_file(const char *name, size_t size)
-{
-	const char *p = ut_path(name);
-	unsigned char buf[4096];
-	size_t done = 0;
-	int fd;
-
-	unlink(p);
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		perror(p);
-		exit(1);
-	}
-	while (done < size) {
-		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
-
-		for (size_t i = 0; i < n; i++)
-			buf[i] = ut_pattern(done + i);
-		if (write(fd, buf, n) != (ssize_t)n) {
-			perror("write");
-			exit(1);
-		}
-		done += n;
-	}
-	close(fd);
-	return p;
-}
-
-int ut_exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-void ut_cleanup(void)
-{
-	DIR *d;
-	struct dirent *e;
-
-	if (!dir[0])
-		return;
-	d = opendir(dir);
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlink(ut_path(e->d_name));
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	dir[0] = '\0';
-}
-
-int ut_count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/* ---- log capture */
-
-#define UT_LOG_MAX 64
-
-static struct {
-	int n;
-	int level[UT_LOG_MAX];
-	char msg[UT_LOG_MAX][512];
-} logbuf;
-
-static void capture(void *arg, int level, const char *msg)
-{
-	int i = logbuf.n < UT_LOG_MAX ? logbuf.n : UT_LOG_MAX - 1;
-
-	(void)arg;
-	logbuf.level[i] = level;
-	snprintf(logbuf.msg[i], sizeof(logbuf.msg[i]), "%s", msg);
-	logbuf.n++;
-}
-
-void ut_log_capture(int max_level)
-{
-	memset(&logbuf, 0, sizeof(logbuf));
-	syncmap_set_log(capture, NULL, max_level);
-}
-
-int ut_log_count(void)
-{
-	return logbuf.n;
-}
-
-int ut_log_count_level(int level)
-{
-	int n = 0;
-
-	for (int i = 0; i < logbuf.n && i < UT_LOG_MAX; i++)
-		n += logbuf.level[i] == level;
-	return n;
-}
-
-const char *ut_log_last(void)
-{
-	if (logbuf.n == 0)
-		return "";
-	return logbuf.msg[logbuf.n < UT_LOG_MAX ? logbuf.n - 1 : UT_LOG_MAX - 1];
-}
-
-int ut_log_contains(const char *needle)
-{
-	for (int i = 0; i < logbuf.n && i < UT_LOG_MAX; i++)
-		if (strstr(logbuf.msg[i], needle))
-			return 1;
-	return 0;
-}
-
-/* ---- cmocka fixtures */
-
-int ut_group_setup(void **state)
-{
-	(void)state;
-	ut_dir();
-	return 0;
-}
-
-int ut_group_teardown(void **state)
-{
-	(void)state;
-	syncmap_set_log(NULL, NULL, SYNCMAP_LOG_WARNING);
-	ut_cleanup();
-	return 0;
-}
+/* ---- cmocka fixture */
 
 int ut_setup(void **state)
 {

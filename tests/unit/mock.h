@@ -15,6 +15,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The helpers every suite shares (tests/common). */
+#include "census.h"
+#include "files.h"
+#include "log_capture.h"
+
 #define MOCK_MAX_RANGES 256
 
 /*
@@ -77,31 +82,6 @@ extern struct mock_state mock;
 /* Forget all answers and counters (live_maps is kept). */
 void mock_reset(void);
 
-/* A private directory under $TMPDIR (or /tmp), removed by ut_cleanup(). */
-const char *ut_dir(void);
-/* ut_dir()/name in a static buffer (one of a few rotating buffers). */
-const char *ut_path(const char *name);
-/* Create (or replace) ut_dir()/name with size bytes of pattern(i). */
-const char *ut_make_file(const char *name, size_t size);
-unsigned char ut_pattern(size_t i);
-/* Remove every file in ut_dir() and the directory. */
-void ut_cleanup(void);
-int ut_exists(const char *path);
-
-/* Open descriptors of this process, counted in /proc/self/fd. */
-int ut_count_fds(void);
-
-/* Messages the library logged since ut_log_capture(). */
-void ut_log_capture(int max_level);
-int ut_log_count(void);
-int ut_log_count_level(int level);
-const char *ut_log_last(void);
-/* 1 if some captured message contains needle. */
-int ut_log_contains(const char *needle);
-
-/* cmocka group setup/teardown that create and remove ut_dir(). */
-int ut_group_setup(void **state);
-int ut_group_teardown(void **state);
 /* Per-test setup: mock_reset() and a clean environment. */
 int ut_setup(void **state);
 
@@ -113,9 +93,9 @@ int ut_setup(void **state);
 struct ut_snap {
 	int fds, maps, allocs;
 };
-#define ut_snap() ((struct ut_snap){ ut_count_fds(), mock.live_maps, mock.live_allocs })
+#define ut_snap() ((struct ut_snap){ tc_count_fds(), mock.live_maps, mock.live_allocs })
 #define assert_nothing_left(s) do { \
-		assert_int_equal(ut_count_fds(), (s).fds); \
+		assert_int_equal(tc_count_fds(), (s).fds); \
 		assert_int_equal(mock.live_maps, (s).maps); \
 		assert_int_equal(mock.live_allocs, (s).allocs); \
 	} while (0)

@@ -166,7 +166,7 @@ static struct syncmap *open_page_path(const char *name)
 {
 	struct syncmap *m = NULL;
 
-	assert_int_equal(syncmap_open(ut_make_file(name, LEN), SYNCMAP_FORBID_SYNC, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path(name), LEN, 0), SYNCMAP_FORBID_SYNC, 0, 0, &m), 0);
 	return m;
 }
 
@@ -213,7 +213,7 @@ static void test_commit_page_path(void **state)
 	assert_int_equal(mock.fdatasync_calls, 1);
 	assert_int_equal(mock.sfr_calls, 3);
 
-	fd = open(ut_path("commit"), O_RDONLY);
+	fd = open(tc_path("commit"), O_RDONLY);
 	assert_int_equal(pread(fd, &c, 1, 10), 1);
 	assert_int_equal(c, 'a');
 	close(fd);
@@ -291,7 +291,7 @@ static void test_commit_small_capacity_merging(void **state)
 /* A mapping at a file offset writes back at file offsets. */
 static void test_commit_file_offset(void **state)
 {
-	const char *path = ut_make_file("offset", LEN);
+	const char *path = tc_make_file(tc_path("offset"), LEN, 0);
 	struct syncmap *m = NULL;
 	struct syncmap_batch *b;
 	uint8_t *p;
@@ -302,7 +302,7 @@ static void test_commit_file_offset(void **state)
 	assert_int_equal(syncmap_open_fd(fd, 8 * PG, 4 * PG, SYNCMAP_FORBID_SYNC, &m), 0);
 	close(fd);
 	p = syncmap_addr(m);
-	assert_int_equal(p[0], ut_pattern(8 * PG));
+	assert_int_equal(p[0], tc_pattern(0, 8 * PG));
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
 	assert_int_equal(syncmap_batch_add(b, p + PG + 3, 2), 0);
 	assert_int_equal(syncmap_batch_commit(b), 0);
@@ -350,7 +350,7 @@ static void test_commit_cache_line_path(void **state)
 
 	(void)state;
 	UT_NEEDS_INSN();
-	assert_int_equal(syncmap_open(ut_make_file("line", LEN), 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("line"), LEN, 0), 0, 0, 0, &m), 0);
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
 	p = syncmap_addr(m);
 	assert_int_equal(syncmap_batch_new(m, 2, &b), 0);
@@ -373,7 +373,7 @@ static void test_batch_arguments(void **state)
 	(void)state;
 	assert_int_equal(syncmap_batch_new(NULL, 0, &b), -EINVAL);
 	assert_null(b);
-	assert_int_equal(syncmap_open(ut_make_file("args", LEN), SYNCMAP_RDONLY, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("args"), LEN, 0), SYNCMAP_RDONLY, 0, 0, &m), 0);
 	assert_int_equal(syncmap_batch_new(m, 0, NULL), -EINVAL);
 	assert_int_equal(syncmap_batch_new(m, SIZE_MAX, &b), -EINVAL);
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
@@ -408,5 +408,5 @@ int main(void)
 		cmocka_unit_test_setup(test_batch_arguments, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

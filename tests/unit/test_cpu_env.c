@@ -29,7 +29,7 @@ static void test_two_best_disabled(void **state)
 	enum syncmap_insn want;
 
 	(void)state;
-	ut_log_capture(SYNCMAP_LOG_DEBUG);
+	tc_log_capture(SYNCMAP_LOG_DEBUG);
 	want = sm_cpu_select(sm_cpu(), off);
 	assert_int_equal(sm_cpu_disabled(), off);
 	assert_int_not_equal(want, off_insn[0]);
@@ -38,11 +38,11 @@ static void test_two_best_disabled(void **state)
 	/* A MAP_SYNC mapping reports the overridden instruction, and the
 	 * open announces it. */
 	mock_reset();
-	assert_int_equal(syncmap_open(ut_make_file("env", 8192), 0, 0, 0, &m), 0);
-	assert_true(ut_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
-	assert_true(ut_log_contains(sm_insn_env(off_insn[0])));
-	assert_true(ut_log_contains(sm_insn_env(off_insn[1])));
-	assert_true(ut_log_contains(syncmap_insn_name(want)));
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("env"), 8192, 0), 0, 0, 0, &m), 0);
+	assert_true(tc_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
+	assert_true(tc_log_contains(sm_insn_env(off_insn[0])));
+	assert_true(tc_log_contains(sm_insn_env(off_insn[1])));
+	assert_true(tc_log_contains(syncmap_insn_name(want)));
 	if (want == SYNCMAP_INSN_NONE) {
 		/* No usable write-back instruction: MAP_SYNC cannot persist,
 		 * so the mapping must be on the page path and say so. */
@@ -75,5 +75,5 @@ int main(void)
 	off_insn[1] = c.prefer[1] != SYNCMAP_INSN_NONE ? c.prefer[1] : SYNCMAP_INSN_CLFLUSHOPT;
 	setenv(sm_insn_env(off_insn[0]), "1", 1);
 	setenv(sm_insn_env(off_insn[1]), "yes", 1);
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -32,7 +32,7 @@ static void write_attr(const char *rel, const char *value)
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/dev/char/%u:%u/%s", ut_path("sys"),
+	snprintf(path, sizeof(path), "%s/dev/char/%u:%u/%s", tc_path("sys"),
 		 major(zero_st.st_rdev), minor(zero_st.st_rdev), rel);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -44,7 +44,7 @@ static void make_dirs(void)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s", ut_path("sys"));
+	snprintf(path, sizeof(path), "%s", tc_path("sys"));
 	mkdir(path, 0700);
 	strcat(path, "/dev");
 	mkdir(path, 0700);
@@ -63,7 +63,7 @@ static void clear_attrs(void)
 	char path[512];
 
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/dev/char/%u:%u/%s", ut_path("sys"),
+		snprintf(path, sizeof(path), "%s/dev/char/%u:%u/%s", tc_path("sys"),
 			 major(zero_st.st_rdev), minor(zero_st.st_rdev), attrs[i]);
 		unlink(path);
 	}
@@ -83,7 +83,7 @@ static int fake_device(void **state, uint64_t size, uint64_t align)
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)align);
 		write_attr("align", v);
 	}
-	snprintf(mock.sysfs_root, sizeof(mock.sysfs_root), "%s", ut_path("sys"));
+	snprintf(mock.sysfs_root, sizeof(mock.sysfs_root), "%s", tc_path("sys"));
 	return 0;
 }
 
@@ -238,7 +238,7 @@ static void test_devdax_missing_advice(void **state)
 
 static int group_setup(void **state)
 {
-	ut_group_setup(state);
+	tc_group_setup(state);
 	if (stat("/dev/zero", &zero_st) < 0 || !S_ISCHR(zero_st.st_mode))
 		return -1;
 	make_dirs();
@@ -250,7 +250,7 @@ static int group_teardown(void **state)
 	char path[512];
 
 	clear_attrs();
-	snprintf(path, sizeof(path), "%s/dev/char/%u:%u", ut_path("sys"),
+	snprintf(path, sizeof(path), "%s/dev/char/%u:%u", tc_path("sys"),
 		 major(zero_st.st_rdev), minor(zero_st.st_rdev));
 	strcat(path, "/device");
 	rmdir(path);
@@ -260,8 +260,8 @@ static int group_teardown(void **state)
 	rmdir(path);
 	*strrchr(path, '/') = '\0';
 	rmdir(path);
-	rmdir(ut_path("sys"));
-	return ut_group_teardown(state);
+	rmdir(tc_path("sys"));
+	return tc_group_teardown(state);
 }
 
 int main(void)

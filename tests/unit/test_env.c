@@ -24,8 +24,8 @@ static struct syncmap *open_forced(const char *value, int refuse, unsigned flags
 
 	setenv("SYNCMAP_FORCE_GRANULARITY", value, 1);
 	mock.validate_errno = refuse;
-	ut_log_capture(SYNCMAP_LOG_DEBUG);
-	assert_int_equal(syncmap_open(ut_make_file("forced", 8192), flags, 0, 0, &m), 0);
+	tc_log_capture(SYNCMAP_LOG_DEBUG);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("forced"), 8192, 0), flags, 0, 0, &m), 0);
 	return m;
 }
 
@@ -47,7 +47,7 @@ static void test_page_over_map_sync(void **state)
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORCED_BY_ENV);
 	assert_non_null(strstr(syncmap_advice(m), "SYNCMAP_FORCE_GRANULARITY"));
-	assert_true(ut_log_count() >= 1);
+	assert_true(tc_log_count() >= 1);
 	assert_int_equal(syncmap_persist(m, syncmap_addr(m), 1), 0);
 	assert_int_equal(mock.msync_calls, 1);
 	syncmap_close(m);
@@ -66,7 +66,7 @@ static void test_cache_line_over_refusal(void **state)
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORCED_BY_ENV);
 	/* Not durable, and it says so, loudly. */
 	assert_non_null(strstr(syncmap_advice(m), "NOT durable"));
-	assert_true(ut_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
+	assert_true(tc_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
 	assert_cpu_persist(m);
 	syncmap_close(m);
 }
@@ -97,7 +97,7 @@ static void test_byte_over_map_sync(void **state)
 	/* No persistence domain says cpu_cache here: the byte path is a
 	 * forced weakening and must be reported as one. */
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_FORCED_BY_ENV);
-	assert_true(ut_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
+	assert_true(tc_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
 	assert_cpu_persist(m);
 	syncmap_close(m);
 }
@@ -130,15 +130,15 @@ static void test_invalid_value_ignored(void **state)
 		assert_true(syncmap_is_sync(m));
 		assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
 		assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_NONE);
-		assert_true(ut_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
-		assert_true(ut_log_contains(bad[i]));
+		assert_true(tc_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
+		assert_true(tc_log_contains(bad[i]));
 		syncmap_close(m);
 	}
 	/* Empty is the same as unset: no warning. */
 	mock_reset();
 	m = open_forced("", 0, 0);
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
-	assert_int_equal(ut_log_count_level(SYNCMAP_LOG_WARNING), 0);
+	assert_int_equal(tc_log_count_level(SYNCMAP_LOG_WARNING), 0);
 	syncmap_close(m);
 }
 
@@ -169,7 +169,7 @@ static void test_require_with_forced_page(void **state)
 
 	(void)state;
 	setenv("SYNCMAP_FORCE_GRANULARITY", "page", 1);
-	r = syncmap_open(ut_make_file("req", 8192), SYNCMAP_REQUIRE_SYNC, 0, 0, &m);
+	r = syncmap_open(tc_make_file(tc_path("req"), 8192, 0), SYNCMAP_REQUIRE_SYNC, 0, 0, &m);
 	if (r == 0) {
 		/* Acceptable only if the environment was ignored. */
 		assert_true(syncmap_is_sync(m));
@@ -195,5 +195,5 @@ int main(void)
 		cmocka_unit_test_setup(test_require_with_forced_page, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

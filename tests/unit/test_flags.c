@@ -25,7 +25,7 @@ static void assert_open_refused(const char *path, unsigned flags, mode_t mode,
 				uint64_t size, int err)
 {
 	struct ut_snap s = ut_snap();
-	int existed = path && ut_exists(path);
+	int existed = path && tc_exists(path);
 	struct syncmap *m = NULL;
 
 	mock_reset();
@@ -33,7 +33,7 @@ static void assert_open_refused(const char *path, unsigned flags, mode_t mode,
 	assert_null(m);
 	assert_int_equal(mock.mmap_validate + mock.mmap_shared, 0);
 	if (path)
-		assert_int_equal(ut_exists(path), existed);
+		assert_int_equal(tc_exists(path), existed);
 	assert_int_not_equal(syncmap_last_cause(), SYNCMAP_CAUSE_NONE);
 	assert_true(strlen(syncmap_last_advice()) > 0);
 	assert_nothing_left(s);
@@ -41,7 +41,7 @@ static void assert_open_refused(const char *path, unsigned flags, mode_t mode,
 
 static void test_unknown_bits(void **state)
 {
-	const char *path = ut_path("unknown");
+	const char *path = tc_path("unknown");
 
 	(void)state;
 	unlink(path);
@@ -53,7 +53,7 @@ static void test_unknown_bits(void **state)
 
 static void test_require_and_forbid(void **state)
 {
-	const char *path = ut_path("reqforbid");
+	const char *path = tc_path("reqforbid");
 
 	(void)state;
 	unlink(path);
@@ -64,17 +64,17 @@ static void test_require_and_forbid(void **state)
 
 static void test_excl_without_create(void **state)
 {
-	const char *path = ut_make_file("excl", 4096);
+	const char *path = tc_make_file(tc_path("excl"), 4096, 0);
 
 	(void)state;
 	assert_open_refused(path, SYNCMAP_EXCL, 0, 0, -EINVAL);
-	assert_open_refused(ut_path("excl-missing"), SYNCMAP_EXCL, 0, 4096, -EINVAL);
+	assert_open_refused(tc_path("excl-missing"), SYNCMAP_EXCL, 0, 4096, -EINVAL);
 }
 
 static void test_rdonly_contradictions(void **state)
 {
-	const char *missing = ut_path("ro-missing");
-	const char *existing = ut_make_file("ro-existing", 8192);
+	const char *missing = tc_path("ro-missing");
+	const char *existing = tc_make_file(tc_path("ro-existing"), 8192, 0);
 	struct stat st;
 
 	(void)state;
@@ -95,24 +95,24 @@ static void test_bad_arguments(void **state)
 	(void)state;
 	assert_open_refused(NULL, 0, 0, 4096, -EINVAL);
 	assert_open_refused("", 0, 0, 4096, -EINVAL);
-	assert_int_equal(syncmap_open(ut_make_file("noout", 4096), 0, 0, 0, NULL), -EINVAL);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("noout"), 4096, 0), 0, 0, 0, NULL), -EINVAL);
 	/* Mode bits beyond permissions. */
-	unlink(ut_path("mode"));
-	assert_open_refused(ut_path("mode"), SYNCMAP_CREATE, 0170000 | 0600, 4096, -EINVAL);
+	unlink(tc_path("mode"));
+	assert_open_refused(tc_path("mode"), SYNCMAP_CREATE, 0170000 | 0600, 4096, -EINVAL);
 	/* An empty file and no size: nothing to map. */
-	assert_open_refused(ut_make_file("empty", 0), 0, 0, 0, -EINVAL);
+	assert_open_refused(tc_make_file(tc_path("empty"), 0, 0), 0, 0, 0, -EINVAL);
 	/* Nor for a file about to be created: and it is not left behind. */
-	unlink(ut_path("new-empty"));
-	assert_open_refused(ut_path("new-empty"), SYNCMAP_CREATE, 0, 0, -EINVAL);
+	unlink(tc_path("new-empty"));
+	assert_open_refused(tc_path("new-empty"), SYNCMAP_CREATE, 0, 0, -EINVAL);
 	/* Too large to map. */
-	assert_open_refused(ut_make_file("huge", 4096), 0, 0, UINT64_MAX - 4095, -EOVERFLOW);
+	assert_open_refused(tc_make_file(tc_path("huge"), 4096, 0), 0, 0, UINT64_MAX - 4095, -EOVERFLOW);
 	assert_null(m);
 }
 
 /* Valid combinations work. */
 static void test_valid_combinations(void **state)
 {
-	const char *path = ut_path("valid");
+	const char *path = tc_path("valid");
 	struct syncmap *m = NULL;
 	struct stat st;
 
@@ -154,7 +154,7 @@ static void assert_open_fd_refused(int fd, uint64_t off, uint64_t len, unsigned 
 
 static void test_open_fd_flags(void **state)
 {
-	const char *path = ut_make_file("byfd", 4 * 4096);
+	const char *path = tc_make_file(tc_path("byfd"), 4 * 4096, 0);
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	int ro = open(path, O_RDONLY | O_CLOEXEC);
 	int wo = open(path, O_WRONLY | O_CLOEXEC);
@@ -183,7 +183,7 @@ static void test_open_fd_flags(void **state)
 	/* The mapping holds its own descriptor: the caller may close its. */
 	assert_int_equal(syncmap_open_fd(ro, 4096, 4096, SYNCMAP_RDONLY, &m), 0);
 	close(ro);
-	assert_int_equal(((uint8_t *)syncmap_addr(m))[1], ut_pattern(4097));
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[1], tc_pattern(0, 4097));
 	assert_int_equal(syncmap_close(m), 0);
 	close(fd);
 	close(wo);
@@ -201,5 +201,5 @@ int main(void)
 		cmocka_unit_test_setup(test_open_fd_flags, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

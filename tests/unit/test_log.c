@@ -23,7 +23,7 @@ static void fail_an_open(void)
 {
 	struct syncmap *m = NULL;
 
-	assert_int_equal(syncmap_open(ut_path("x"), ~0U, 0, 0, &m), -EINVAL);
+	assert_int_equal(syncmap_open(tc_path("x"), ~0U, 0, 0, &m), -EINVAL);
 }
 
 /* A fallback: logged at NOTICE. */
@@ -32,7 +32,7 @@ static void fall_back_once(void)
 	struct syncmap *m = NULL;
 
 	mock.validate_errno = EOPNOTSUPP;
-	assert_int_equal(syncmap_open(ut_make_file("fb", 4096), 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("fb"), 4096, 0), 0, 0, 0, &m), 0);
 	syncmap_close(m);
 	mock.validate_errno = 0;
 }
@@ -40,54 +40,54 @@ static void fall_back_once(void)
 static void test_error_is_logged(void **state)
 {
 	(void)state;
-	ut_log_capture(SYNCMAP_LOG_DEBUG);
+	tc_log_capture(SYNCMAP_LOG_DEBUG);
 	fail_an_open();
-	assert_int_equal(ut_log_count(), 1);
-	assert_int_equal(ut_log_count_level(SYNCMAP_LOG_ERR), 1);
+	assert_int_equal(tc_log_count(), 1);
+	assert_int_equal(tc_log_count_level(SYNCMAP_LOG_ERR), 1);
 	/* The message is the advice, one line without a newline. */
-	assert_string_equal(ut_log_last(), syncmap_last_advice());
-	assert_null(strchr(ut_log_last(), '\n'));
+	assert_string_equal(tc_log_last(), syncmap_last_advice());
+	assert_null(strchr(tc_log_last(), '\n'));
 }
 
 static void test_levels_filter(void **state)
 {
 	(void)state;
-	ut_log_capture(SYNCMAP_LOG_ERR);
+	tc_log_capture(SYNCMAP_LOG_ERR);
 	fall_back_once();
-	assert_int_equal(ut_log_count(), 0);
+	assert_int_equal(tc_log_count(), 0);
 	fail_an_open();
-	assert_int_equal(ut_log_count(), 1);
+	assert_int_equal(tc_log_count(), 1);
 
-	ut_log_capture(SYNCMAP_LOG_NOTICE);
+	tc_log_capture(SYNCMAP_LOG_NOTICE);
 	fall_back_once();
-	assert_int_equal(ut_log_count_level(SYNCMAP_LOG_NOTICE), 1);
-	assert_true(ut_log_contains("msync"));
+	assert_int_equal(tc_log_count_level(SYNCMAP_LOG_NOTICE), 1);
+	assert_true(tc_log_contains("msync"));
 	for (int l = SYNCMAP_LOG_INFO; l <= SYNCMAP_LOG_DEBUG; l++)
-		assert_int_equal(ut_log_count_level(l), 0);
+		assert_int_equal(tc_log_count_level(l), 0);
 }
 
 static void test_env_level_overrides(void **state)
 {
 	(void)state;
 	setenv("SYNCMAP_LOG_LEVEL", "notice", 1);
-	ut_log_capture(SYNCMAP_LOG_ERR);
+	tc_log_capture(SYNCMAP_LOG_ERR);
 	fall_back_once();
-	assert_int_equal(ut_log_count_level(SYNCMAP_LOG_NOTICE), 1);
+	assert_int_equal(tc_log_count_level(SYNCMAP_LOG_NOTICE), 1);
 
 	setenv("SYNCMAP_LOG_LEVEL", "3", 1);
-	ut_log_capture(SYNCMAP_LOG_DEBUG);
+	tc_log_capture(SYNCMAP_LOG_DEBUG);
 	fall_back_once();
-	assert_int_equal(ut_log_count(), 0);
+	assert_int_equal(tc_log_count(), 0);
 
 	/* Nonsense is ignored: the caller's level stands. */
 	setenv("SYNCMAP_LOG_LEVEL", "loud", 1);
-	ut_log_capture(SYNCMAP_LOG_DEBUG);
+	tc_log_capture(SYNCMAP_LOG_DEBUG);
 	fall_back_once();
-	assert_int_equal(ut_log_count_level(SYNCMAP_LOG_NOTICE), 1);
+	assert_int_equal(tc_log_count_level(SYNCMAP_LOG_NOTICE), 1);
 	setenv("SYNCMAP_LOG_LEVEL", "99", 1);
-	ut_log_capture(SYNCMAP_LOG_ERR);
+	tc_log_capture(SYNCMAP_LOG_ERR);
 	fall_back_once();
-	assert_int_equal(ut_log_count(), 0);
+	assert_int_equal(tc_log_count(), 0);
 	unsetenv("SYNCMAP_LOG_LEVEL");
 }
 
@@ -124,7 +124,7 @@ static void *fail_in_thread(void *arg)
 
 	(void)arg;
 	/* EXCL without CREATE */
-	if (syncmap_open(ut_path("t"), SYNCMAP_EXCL, 0, 0, &m) != -EINVAL)
+	if (syncmap_open(tc_path("t"), SYNCMAP_EXCL, 0, 0, &m) != -EINVAL)
 		return (void *)1;
 	return strstr(syncmap_last_advice(), "EXCL") ? NULL : (void *)2;
 }
@@ -201,7 +201,7 @@ static void *log_and_unsubscribe(void *arg)
 
 	(void)arg;
 	syncmap_set_log(unsubscribe_cb, NULL, SYNCMAP_LOG_DEBUG);
-	(void)syncmap_open(ut_path("x"), ~0U, 0, 0, &m);
+	(void)syncmap_open(tc_path("x"), ~0U, 0, 0, &m);
 	return NULL;
 }
 
@@ -218,13 +218,6 @@ static void test_log_callback_reentry(void **state)
 		fail_msg("a log callback calling syncmap_set_log() deadlocked");
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ut_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +231,5 @@ int main(void)
 		cmocka_unit_test(test_log_callback_reentry),
 	};
 
-	/* ut_group_teardown() resets the log; after a deadlock it would hang. */
-	return cmocka_run_group_tests(tests, ut_group_setup, teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -36,7 +36,7 @@ static struct syncmap *open_file(const char *name, unsigned flags, int *err)
 {
 	struct syncmap *m = NULL;
 
-	*err = syncmap_open(ut_make_file(name, FILE_SIZE), flags, 0, 0, &m);
+	*err = syncmap_open(tc_make_file(tc_path(name), FILE_SIZE, 0), flags, 0, 0, &m);
 	return m;
 }
 
@@ -75,7 +75,7 @@ static void test_granted(void **state)
 
 	/* The mapping shows the file, and persisting takes no syscall. */
 	p = syncmap_addr(m);
-	assert_int_equal(p[100], ut_pattern(100));
+	assert_int_equal(p[100], tc_pattern(0, 100));
 	p[100] = 0x5a;
 	assert_int_equal(syncmap_persist(m, p + 100, 1), 0);
 	assert_int_equal(syncmap_persist(m, p, FILE_SIZE), 0);
@@ -87,7 +87,7 @@ static void test_granted(void **state)
 	assert_int_equal(syncmap_close(m), 0);
 	assert_nothing_left(s);
 
-	fd = open(ut_path("granted"), O_RDONLY);
+	fd = open(tc_path("granted"), O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, &c, 1, 100), 1);
 	assert_int_equal(c, 0x5a);
@@ -116,20 +116,20 @@ static void test_granted_huge_aligned(void **state)
 
 	(void)state;
 	UT_NEEDS_INSN();
-	assert_int_equal(syncmap_open(ut_path("huge"), SYNCMAP_CREATE, 0, len, &m), 0);
+	assert_int_equal(syncmap_open(tc_path("huge"), SYNCMAP_CREATE, 0, len, &m), 0);
 	assert_true(syncmap_is_sync(m));
 	assert_int_equal((uintptr_t)syncmap_addr(m) % (2u << 20), 0);
 	assert_int_equal(syncmap_length(m), len);
 	assert_int_equal(syncmap_close(m), 0);
 	assert_nothing_left(s);
-	unlink(ut_path("huge"));
+	unlink(tc_path("huge"));
 }
 
 /* Huge-page (PMD) faults need the address and the file offset to agree
  * modulo 2 MiB; the kernel falls back to 4 KiB faults otherwise. */
 static void test_huge_hint_follows_offset(void **state)
 {
-	const char *path = ut_make_file("huge-off", 4096);
+	const char *path = tc_make_file(tc_path("huge-off"), 4096, 0);
 	struct syncmap *m = NULL;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
@@ -197,7 +197,7 @@ static void test_eopnotsupp(void **state)
 	assert_int_equal(mock.mmap_shared, 1);
 	assert_int_equal(mock.sync_without_validate, 0);
 	assert_page_path(m);
-	want = diagnosis(ut_path("eopnotsupp"), advice, sizeof(advice));
+	want = diagnosis(tc_path("eopnotsupp"), advice, sizeof(advice));
 	assert_true(is_refusal_cause(want));
 	assert_int_equal(syncmap_cause(m), want);
 	assert_string_equal(syncmap_advice(m), advice);
@@ -219,11 +219,11 @@ static void test_eopnotsupp_logged(void **state)
 
 	(void)state;
 	mock.validate_errno = EOPNOTSUPP;
-	ut_log_capture(SYNCMAP_LOG_DEBUG);
+	tc_log_capture(SYNCMAP_LOG_DEBUG);
 	m = open_file("logged", 0, &err);
 	assert_int_equal(err, 0);
-	assert_true(ut_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
-	assert_true(ut_log_contains("msync"));
+	assert_true(tc_log_count_level(SYNCMAP_LOG_NOTICE) >= 1);
+	assert_true(tc_log_contains("msync"));
 	syncmap_close(m);
 }
 
@@ -270,7 +270,7 @@ static void test_einval_new_kernel(void **state)
 	assert_non_null(strstr(syncmap_advice(m), "EINVAL"));
 	assert_null(strstr(syncmap_advice(m), "4.15"));
 	assert_int_equal(syncmap_close(m), 0);
-	assert_int_equal(syncmap_open(ut_make_file("einval-require", FILE_SIZE),
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("einval-require"), FILE_SIZE, 0),
 				      SYNCMAP_REQUIRE_SYNC, 0, 0, &m), -EOPNOTSUPP);
 	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_NOT_DAX);
 	assert_nothing_left(s);
@@ -280,7 +280,7 @@ static void test_einval_both(void **state)
 {
 	struct ut_snap s;
 	struct syncmap *m = NULL;
-	const char *path = ut_make_file("einval-both", FILE_SIZE);
+	const char *path = tc_make_file(tc_path("einval-both"), FILE_SIZE, 0);
 
 	(void)state;
 	mock.validate_errno = EINVAL;
@@ -291,7 +291,7 @@ static void test_einval_both(void **state)
 	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_ERROR);
 	assert_true(strlen(syncmap_last_advice()) > 0);
 	assert_nothing_left(s);
-	assert_true(ut_exists(path));
+	assert_true(tc_exists(path));
 }
 
 /* Errors other than a refusal are returned as they are. */
@@ -299,7 +299,7 @@ static void hard_error(int validate_errno, int shared_errno, int want)
 {
 	struct ut_snap s;
 	struct syncmap *m = NULL;
-	const char *path = ut_make_file("hard", FILE_SIZE);
+	const char *path = tc_make_file(tc_path("hard"), FILE_SIZE, 0);
 
 	mock_reset();
 	mock.validate_errno = validate_errno;
@@ -308,7 +308,7 @@ static void hard_error(int validate_errno, int shared_errno, int want)
 	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), want);
 	assert_null(m);
 	assert_nothing_left(s);
-	assert_true(ut_exists(path));
+	assert_true(tc_exists(path));
 }
 
 static void test_eacces(void **state)
@@ -354,20 +354,20 @@ static void test_failure_removes_created_file(void **state)
 {
 	struct ut_snap s = ut_snap();
 	struct syncmap *m = NULL;
-	const char *path = ut_path("created");
+	const char *path = tc_path("created");
 
 	(void)state;
 	unlink(path);
 	mock.validate_errno = ENOMEM;
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, FILE_SIZE, &m), -ENOMEM);
 	assert_null(m);
-	assert_false(ut_exists(path));
+	assert_false(tc_exists(path));
 	assert_nothing_left(s);
 
 	mock.validate_errno = EACCES;
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_EXCL, 0640, FILE_SIZE, &m),
 			 -EACCES);
-	assert_false(ut_exists(path));
+	assert_false(tc_exists(path));
 	assert_nothing_left(s);
 }
 
@@ -376,7 +376,7 @@ static void test_failure_restores_size(void **state)
 {
 	struct ut_snap s;
 	struct syncmap *m = NULL;
-	const char *path = ut_make_file("grown", 4096);
+	const char *path = tc_make_file(tc_path("grown"), 4096, 0);
 	struct stat st;
 
 	(void)state;
@@ -392,7 +392,7 @@ static void test_require_eopnotsupp(void **state)
 {
 	struct ut_snap s = ut_snap();
 	struct syncmap *m = NULL;
-	const char *path = ut_path("require");
+	const char *path = tc_path("require");
 	char advice[SM_ADVICE_MAX];
 
 	(void)state;
@@ -402,14 +402,14 @@ static void test_require_eopnotsupp(void **state)
 				      FILE_SIZE, &m), -EOPNOTSUPP);
 	assert_null(m);
 	/* The same diagnosis for a file where the new one was. */
-	ut_make_file("require-twin", FILE_SIZE);
+	tc_make_file(tc_path("require-twin"), FILE_SIZE, 0);
 	assert_int_equal(syncmap_last_cause(),
-			 diagnosis(ut_path("require-twin"), advice, sizeof(advice)));
+			 diagnosis(tc_path("require-twin"), advice, sizeof(advice)));
 	assert_true(is_refusal_cause(syncmap_last_cause()));
 	assert_true(strlen(syncmap_last_advice()) > 0);
 	/* Required means no quiet plain mapping on the side. */
 	assert_int_equal(mock.mmap_shared, 0);
-	assert_false(ut_exists(path));
+	assert_false(tc_exists(path));
 	assert_nothing_left(s);
 }
 
@@ -417,7 +417,7 @@ static void test_require_old_kernel(void **state)
 {
 	struct ut_snap s;
 	struct syncmap *m = NULL;
-	const char *path = ut_make_file("require-old", FILE_SIZE);
+	const char *path = tc_make_file(tc_path("require-old"), FILE_SIZE, 0);
 
 	(void)state;
 	mock.validate_errno = EINVAL;
@@ -462,7 +462,7 @@ static void test_rdonly(void **state)
 	assert_page_path(m);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_READ_ONLY);
 	p = syncmap_addr(m);
-	assert_int_equal(p[4097], ut_pattern(4097));
+	assert_int_equal(p[4097], tc_pattern(0, 4097));
 	assert_int_equal(syncmap_persist(m, p, 1), -EBADF);
 	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_READ_ONLY);
 	assert_int_equal(mock.msync_calls, 0);
@@ -479,7 +479,7 @@ static void fallback_failure(unsigned flags)
 	mock_reset();
 	mock.validate_errno = EOPNOTSUPP;
 	mock.shared_errno = ENOMEM;
-	assert_int_equal(syncmap_open(ut_make_file("fbfail", 8192), flags, 0, 0, &m), -ENOMEM);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("fbfail"), 8192, 0), flags, 0, 0, &m), -ENOMEM);
 	assert_int_not_equal(syncmap_last_cause(), SYNCMAP_CAUSE_NONE);
 	assert_true(strlen(syncmap_last_advice()) > 0);
 }
@@ -500,7 +500,7 @@ static void test_forbid_failure_explained(void **state)
  * and lost the data past the new size. */
 static void test_failed_resize_keeps_data(void **state)
 {
-	const char *path = ut_make_file("shrink", 4 * 4096);
+	const char *path = tc_make_file(tc_path("shrink"), 4 * 4096, 0);
 	struct syncmap *m = NULL;
 	unsigned char c;
 	struct stat st;
@@ -513,7 +513,7 @@ static void test_failed_resize_keeps_data(void **state)
 	assert_int_equal(st.st_size, 4 * 4096);
 	fd = open(path, O_RDONLY);
 	assert_int_equal(pread(fd, &c, 1, 3 * 4096 + 5), 1);
-	assert_int_equal(c, ut_pattern(3 * 4096 + 5));
+	assert_int_equal(c, tc_pattern(0, 3 * 4096 + 5));
 	close(fd);
 }
 
@@ -523,17 +523,17 @@ static void test_out_of_memory(void **state)
 {
 	struct ut_snap s = ut_snap();
 	struct syncmap *m = NULL;
-	const char *path = ut_path("oom");
+	const char *path = tc_path("oom");
 
 	(void)state;
 	unlink(path);
 	mock.calloc_fail = 1;
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, FILE_SIZE, &m), -ENOMEM);
 	assert_null(m);
-	assert_false(ut_exists(path));
+	assert_false(tc_exists(path));
 	assert_true(strlen(syncmap_last_advice()) > 0);
 	assert_nothing_left(s);
-	assert_int_equal(syncmap_open(ut_make_file("oom2", FILE_SIZE), 0, 0, 0, &m), -ENOMEM);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("oom2"), FILE_SIZE, 0), 0, 0, 0, &m), -ENOMEM);
 	assert_nothing_left(s);
 }
 
@@ -545,9 +545,9 @@ static void test_close_frees(void **state)
 	struct syncmap_batch *b = NULL;
 
 	(void)state;
-	assert_int_equal(syncmap_open(ut_make_file("handle", FILE_SIZE), 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("handle"), FILE_SIZE, 0), 0, 0, 0, &m), 0);
 	assert_int_equal(mock.live_allocs, s.allocs + 1);
-	assert_int_equal(ut_count_fds(), s.fds + 1);
+	assert_int_equal(tc_count_fds(), s.fds + 1);
 	assert_int_equal(mock.live_maps, s.maps + 1);
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
 	assert_int_equal(mock.live_allocs, s.allocs + 2);
@@ -568,14 +568,14 @@ static void prefault(unsigned flags, int madvise_errno)
 
 	mock_reset();
 	mock.madvise_errno = madvise_errno;
-	assert_int_equal(syncmap_open(ut_make_file("prefault", 16 * 4096),
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("prefault"), 16 * 4096, 0),
 				      flags | SYNCMAP_PREFAULT, 0, 0, &m), 0);
 	assert_int_equal(mock.madvise_calls, 1);
 	assert_int_equal(mock.madvise_advice, (flags & SYNCMAP_RDONLY) ?
 			 MADV_POPULATE_READ : MADV_POPULATE_WRITE);
 	p = syncmap_addr(m);
 	for (size_t i = 0; i < 16 * 4096; i += 511)
-		assert_int_equal(p[i], ut_pattern(i));
+		assert_int_equal(p[i], tc_pattern(0, i));
 	syncmap_close(m);
 }
 
@@ -594,7 +594,7 @@ static void test_repeated_failures_leak_nothing(void **state)
 {
 	struct ut_snap s;
 	struct syncmap *m = NULL;
-	const char *path = ut_make_file("repeat", FILE_SIZE);
+	const char *path = tc_make_file(tc_path("repeat"), FILE_SIZE, 0);
 	static const int answers[][2] = {
 		{ EACCES, 0 }, { ENOMEM, 0 }, { EINVAL, EINVAL },
 		{ EOPNOTSUPP, ENOMEM }, { EAGAIN, 0 },
@@ -642,5 +642,5 @@ int main(void)
 		cmocka_unit_test_setup(test_repeated_failures_leak_nothing, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

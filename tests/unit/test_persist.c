@@ -24,7 +24,7 @@ static struct syncmap *open_page_path(void)
 {
 	struct syncmap *m = NULL;
 
-	assert_int_equal(syncmap_open(ut_make_file("page", LEN), SYNCMAP_FORBID_SYNC, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("page"), LEN, 0), SYNCMAP_FORBID_SYNC, 0, 0, &m), 0);
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
 	return m;
 }
@@ -34,7 +34,7 @@ static struct syncmap *open_cache_line_path(void)
 	struct syncmap *m = NULL;
 
 	UT_NEEDS_INSN();
-	assert_int_equal(syncmap_open(ut_make_file("line", LEN), 0, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("line"), LEN, 0), 0, 0, 0, &m), 0);
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_CACHE_LINE);
 	return m;
 }
@@ -293,14 +293,14 @@ static void test_readonly_refuses_persist(void **state)
 	uint8_t *base;
 
 	(void)state;
-	assert_int_equal(syncmap_open(ut_make_file("ro", LEN), SYNCMAP_RDONLY, 0, 0, &m), 0);
+	assert_int_equal(syncmap_open(tc_make_file(tc_path("ro"), LEN, 0), SYNCMAP_RDONLY, 0, 0, &m), 0);
 	base = syncmap_addr(m);
 	assert_int_equal(syncmap_persist(m, base, 1), -EBADF);
 	assert_int_equal(syncmap_flush(m, base, 1), -EBADF);
 	assert_int_equal(syncmap_drain(m), -EBADF);
 	assert_int_equal(syncmap_memset(m, base, 0, 1, 0), -EBADF);
 	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_READ_ONLY);
-	assert_int_equal(base[0], ut_pattern(0));
+	assert_int_equal(base[0], tc_pattern(0, 0));
 	assert_int_equal(mock.msync_calls + mock.sfr_calls + mock.fdatasync_calls, 0);
 	syncmap_close(m);
 }
@@ -322,5 +322,5 @@ int main(void)
 		cmocka_unit_test_setup(test_readonly_refuses_persist, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -25,7 +25,7 @@
 
 static void test_new_file_not_dax(void **state)
 {
-	const char *path = ut_path("new");
+	const char *path = tc_path("new");
 	struct syncmap *m = NULL;
 	struct stat st;
 
@@ -48,7 +48,7 @@ static void test_new_file_not_dax(void **state)
 /* SYNCMAP_SPARSE: the file grows, but no block is allocated or written. */
 static void test_sparse(void **state)
 {
-	const char *path = ut_path("sparse");
+	const char *path = tc_path("sparse");
 	struct syncmap *m = NULL;
 	struct stat st;
 
@@ -67,7 +67,7 @@ static void test_sparse(void **state)
 /* A read-only open never allocates: it may not write the file at all. */
 static void test_rdonly_allocates_nothing(void **state)
 {
-	const char *path = ut_make_file("ro", 4 * PG);
+	const char *path = tc_make_file(tc_path("ro"), 4 * PG, 0);
 	struct syncmap *m = NULL;
 
 	(void)state;
@@ -80,7 +80,7 @@ static void test_rdonly_allocates_nothing(void **state)
 
 static void test_grown_dax_file(void **state)
 {
-	const char *path = ut_make_file("grown", 3 * PG + 100);
+	const char *path = tc_make_file(tc_path("grown"), 3 * PG + 100, 0);
 	struct syncmap *m = NULL;
 	uint8_t *p;
 
@@ -95,7 +95,7 @@ static void test_grown_dax_file(void **state)
 	assert_true(mock.fdatasync_calls >= 1);
 	p = syncmap_addr(m);
 	for (size_t i = 0; i < 3 * PG + 100; i++)
-		if (p[i] != ut_pattern(i))
+		if (p[i] != tc_pattern(0, i))
 			fail_msg("byte %zu changed by preallocation", i);
 	assert_int_equal(p[16 * PG - 1], 0);
 	syncmap_close(m);
@@ -104,7 +104,7 @@ static void test_grown_dax_file(void **state)
 /* An existing DAX file at its size: fallocate only, data untouched. */
 static void test_existing_dax_file(void **state)
 {
-	const char *path = ut_make_file("existing", 8 * PG);
+	const char *path = tc_make_file(tc_path("existing"), 8 * PG, 0);
 	struct syncmap *m = NULL;
 
 	(void)state;
@@ -112,14 +112,14 @@ static void test_existing_dax_file(void **state)
 	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
 	assert_int_equal(mock.fallocate_calls, 1);
 	assert_int_equal(mock.pwrite_calls, 0);
-	assert_int_equal(((uint8_t *)syncmap_addr(m))[8 * PG - 1], ut_pattern(8 * PG - 1));
+	assert_int_equal(((uint8_t *)syncmap_addr(m))[8 * PG - 1], tc_pattern(0, 8 * PG - 1));
 	syncmap_close(m);
 }
 
 /* A mapping at an offset preallocates its own range only. */
 static void test_offset_range(void **state)
 {
-	const char *path = ut_make_file("offset", 4 * PG);
+	const char *path = tc_make_file(tc_path("offset"), 4 * PG, 0);
 	struct syncmap *m = NULL;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
@@ -136,7 +136,7 @@ static void test_offset_range(void **state)
 
 static void test_fallocate_error(void **state)
 {
-	const char *path = ut_path("enospc");
+	const char *path = tc_path("enospc");
 	struct ut_snap s = ut_snap();
 	struct syncmap *m = NULL;
 
@@ -147,14 +147,14 @@ static void test_fallocate_error(void **state)
 			 -ENOSPC);
 	assert_null(m);
 	assert_non_null(strstr(syncmap_last_advice(), "preallocat"));
-	assert_false(ut_exists(path));
+	assert_false(tc_exists(path));
 	assert_int_equal(mock.mmap_validate + mock.mmap_shared, 0);
 	assert_nothing_left(s);
 }
 
 static void test_fdatasync_error(void **state)
 {
-	const char *path = ut_make_file("eio", PG);
+	const char *path = tc_make_file(tc_path("eio"), PG, 0);
 	struct ut_snap s = ut_snap();
 	struct syncmap *m = NULL;
 	struct stat st;
@@ -176,7 +176,7 @@ static void test_fdatasync_error(void **state)
  * first to find the disk full. */
 static void test_prealloc_without_fallocate(void **state)
 {
-	const char *path = ut_path("nofalloc");
+	const char *path = tc_path("nofalloc");
 	struct syncmap *m = NULL;
 	struct stat st;
 
@@ -193,7 +193,7 @@ static void test_prealloc_without_fallocate(void **state)
 /* A failure writing the zeros is reported as itself. */
 static void test_prealloc_zero_fill_errno(void **state)
 {
-	const char *path = ut_path("zerofail");
+	const char *path = tc_path("zerofail");
 	struct syncmap *m = NULL;
 
 	(void)state;
@@ -202,7 +202,7 @@ static void test_prealloc_zero_fill_errno(void **state)
 	mock.pwrite_errno = ENOSPC;
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE, 0, 16 * 4096, &m),
 			 -ENOSPC);
-	assert_false(ut_exists(path));
+	assert_false(tc_exists(path));
 }
 
 int main(void)
@@ -220,5 +220,5 @@ int main(void)
 		cmocka_unit_test_setup(test_prealloc_zero_fill_errno, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, ut_group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, tc_group_setup, tc_group_teardown);
 }

@@ -111,7 +111,7 @@ struct fixture {
 
 static void open_strict(struct fixture *x, const char *name, unsigned flags)
 {
-	x->path = ut_make_file(name, len);
+	x->path = tc_make_file(tc_path(name), len, 0);
 	x->old = malloc(len);
 	assert_non_null(x->old);
 	file_bytes(x->path, x->old, len);
@@ -429,7 +429,7 @@ static void test_mapping_at_an_offset(void **state)
 {
 	size_t cpu = sm_cpu()->line, at = 2 * page + 1;
 	size_t cpu_from = at - at % cpu, own_from = at - at % line;
-	const char *path = ut_make_file("offset", len);
+	const char *path = tc_make_file(tc_path("offset"), len, 0);
 	uint8_t *old = malloc(len), *f = malloc(len), *v;
 	struct syncmap *m;
 	int fd = open(path, O_RDWR);
@@ -495,10 +495,10 @@ static void test_line_size(void **state)
 static void test_says_so(void **state)
 {
 	struct syncmap *m;
-	const char *path = ut_make_file("says", len);
+	const char *path = tc_make_file(tc_path("says"), len, 0);
 
 	(void)state;
-	ut_log_capture(SYNCMAP_LOG_WARNING);
+	tc_log_capture(SYNCMAP_LOG_WARNING);
 	assert_int_equal(syncmap_open(path, SYNCMAP_FORBID_SYNC | SYNCMAP_STRICT, 0, 0, &m), 0);
 	assert_int_equal(syncmap_cause(m), SYNCMAP_CAUSE_STRICT_MODE);
 	assert_string_equal(syncmap_cause_name(SYNCMAP_CAUSE_STRICT_MODE), "strict_mode");
@@ -506,8 +506,8 @@ static void test_says_so(void **state)
 	assert_non_null(strstr(syncmap_advice(m), "do not measure or ship"));
 	/* The path below and its own cause. */
 	assert_non_null(strstr(syncmap_advice(m), "page path, cause map_sync_forbidden"));
-	assert_true(ut_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
-	assert_true(ut_log_contains("strict mode"));
+	assert_true(tc_log_count_level(SYNCMAP_LOG_WARNING) >= 1);
+	assert_true(tc_log_contains("strict mode"));
 	assert_int_equal(syncmap_granularity(m), SYNCMAP_GRAN_PAGE);
 	/* The report of the mapping says it too. */
 	{
@@ -524,7 +524,7 @@ static void test_says_so(void **state)
 static void test_environment(void **state)
 {
 	struct syncmap *m;
-	const char *path = ut_make_file("env", len);
+	const char *path = tc_make_file(tc_path("env"), len, 0);
 
 	(void)state;
 	setenv("SYNCMAP_STRICT", "1", 1);
@@ -543,9 +543,9 @@ static void test_environment(void **state)
 	/* A setting without strict mode is not silently ignored. */
 	unsetenv("SYNCMAP_STRICT");
 	setenv("SYNCMAP_STRICT_CRASH", "5", 1);
-	ut_log_capture(SYNCMAP_LOG_WARNING);
+	tc_log_capture(SYNCMAP_LOG_WARNING);
 	assert_int_equal(syncmap_open(path, 0, 0, 0, &m), 0);
-	assert_true(ut_log_contains("SYNCMAP_STRICT_CRASH is set but strict mode is off"));
+	assert_true(tc_log_contains("SYNCMAP_STRICT_CRASH is set but strict mode is off"));
 	assert_int_equal(syncmap_close(m), 0);
 	unsetenv("SYNCMAP_STRICT_CRASH");
 }
@@ -563,7 +563,7 @@ static void refused(const char *path, unsigned flags, int err, const char *says)
 
 static void test_bad_settings(void **state)
 {
-	const char *path = ut_make_file("bad", len);
+	const char *path = tc_make_file(tc_path("bad"), len, 0);
 	static const char *const bad[][2] = {
 		{ "SYNCMAP_STRICT_CRASH", "12x" }, { "SYNCMAP_STRICT_CRASH", "-1" },
 		{ "SYNCMAP_STRICT_EVICT", "1.5" }, { "SYNCMAP_STRICT_EVICT", "0,5" },
@@ -583,7 +583,7 @@ static void test_bad_settings(void **state)
 /* Two private views of the same bytes cannot be kept coherent. */
 static void test_overlap_refused(void **state)
 {
-	const char *path = ut_make_file("twice", len);
+	const char *path = tc_make_file(tc_path("twice"), len, 0);
 	struct syncmap *a, *b, *c;
 	int fd;
 
@@ -622,7 +622,7 @@ static int group_setup(void **state)
 	line = ut_strict_line();
 	page = (size_t)sm_page_size();
 	len = 16 * page;
-	return ut_group_setup(state);
+	return tc_group_setup(state);
 }
 
 int main(void)
@@ -646,5 +646,5 @@ int main(void)
 		cmocka_unit_test_setup(test_overlap_refused, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, tc_group_teardown);
 }

@@ -126,7 +126,7 @@ static void assert_persisted(const char *path, uint8_t value, unsigned n)
 	assert_non_null(f);
 	file_bytes(path, f, len);
 	for (size_t i = 0; i < 8 * line; i++) {
-		int want = i / line < n ? (uint8_t)(value + i / line) : ut_pattern(i);
+		int want = i / line < n ? (uint8_t)(value + i / line) : tc_pattern(0, i);
 
 		if (f[i] != want)
 			fail_msg("byte %zu (line %zu of %zu bytes): %u, expected %d (%u lines "
@@ -137,7 +137,7 @@ static void assert_persisted(const char *path, uint8_t value, unsigned n)
 
 static void test_stops_at_the_point(void **state)
 {
-	struct job j = { ut_make_file("stop", len), ut_path("stop.report"), "3", NULL, NULL, 6, 0x40 };
+	struct job j = { tc_make_file(tc_path("stop"), len, 0), tc_path("stop.report"), "3", NULL, NULL, 6, 0x40 };
 	char text[SM_REPORT_TEXT_MAX], want[96];
 	struct sm_report h;
 
@@ -163,7 +163,7 @@ static void test_stops_at_the_point(void **state)
 static void to_stderr(void *arg)
 {
 	int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	struct job j = { ut_make_file("stderr", len), NULL, "1", NULL, NULL, 2, 1 };
+	struct job j = { tc_make_file(tc_path("stderr"), len, 0), NULL, "1", NULL, NULL, 2, 1 };
 
 	CHILD_CHECK(fd >= 0 && dup2(fd, 2) == 2);
 	persist_lines(&j);
@@ -171,7 +171,7 @@ static void to_stderr(void *arg)
 
 static void test_report_on_stderr(void **state)
 {
-	const char *err = ut_path("stderr.out");
+	const char *err = tc_path("stderr.out");
 	char text[4096] = "";
 	int fd;
 	ssize_t n;
@@ -185,7 +185,7 @@ static void test_report_on_stderr(void **state)
 	text[n > 0 ? n : 0] = '\0';
 	assert_non_null(strstr(text, "libsyncmap strict mode: crash point 1,"));
 	assert_non_null(strstr(text, "frame "));
-	assert_persisted(ut_path("stderr"), 1, 0);
+	assert_persisted(tc_path("stderr"), 1, 0);
 }
 
 /* a's two lines, then b's first over a's first. */
@@ -196,15 +196,15 @@ static void assert_two_runs(const char *path)
 	assert_non_null(f);
 	file_bytes(path, f, len);
 	for (size_t i = 0; i < 4 * line; i++)
-		assert_int_equal(f[i], i < line ? 0x20 : i < 2 * line ? 0x11 : ut_pattern(i));
+		assert_int_equal(f[i], i < line ? 0x20 : i < 2 * line ? 0x11 : tc_pattern(0, i));
 	free(f);
 }
 
 /* One report, several processes: one sequence of points. */
 static void test_count_is_shared(void **state)
 {
-	const char *report = ut_path("shared.report");
-	struct job a = { ut_make_file("shared", len), report, NULL, NULL, NULL, 2, 0x10 };
+	const char *report = tc_path("shared.report");
+	struct job a = { tc_make_file(tc_path("shared"), len, 0), report, NULL, NULL, NULL, 2, 0x10 };
 	struct job b = a, c = a;
 	char text[SM_REPORT_TEXT_MAX];
 	struct sm_report h;
@@ -247,7 +247,7 @@ static void drain_steps(void *arg)
 
 static void test_drain_steps_newest_first(void **state)
 {
-	char *path = strdup(ut_path("steps"));
+	char *path = strdup(tc_path("steps"));
 	static const char *const crash[] = { "1", "2", "3" };
 	/* Which of lines 1, 2, 3 each crash point leaves in the file. */
 	static const bool there[3][3] = {
@@ -259,25 +259,25 @@ static void test_drain_steps_newest_first(void **state)
 	(void)state;
 	assert_non_null(f);
 	for (int k = 0; k < 3; k++) {
-		struct job j = { path, ut_path("steps.report"), crash[k], NULL, NULL, 0, 0 };
+		struct job j = { path, tc_path("steps.report"), crash[k], NULL, NULL, 0, 0 };
 
-		ut_make_file("steps", len);
+		tc_make_file(tc_path("steps"), len, 0);
 		unlink(j.report);
 		assert_killed(in_child(drain_steps, &j));
 		file_bytes(path, f, 4 * line);
 		for (size_t i = 0; i < line; i++)
-			assert_int_equal(f[i], ut_pattern(i));
+			assert_int_equal(f[i], tc_pattern(0, i));
 		for (int l = 1; l <= 3; l++)
 			for (size_t i = l * line; i < (l + 1) * line; i++)
-				assert_int_equal(f[i], there[k][l - 1] ? 0xa0 + l : ut_pattern(i));
+				assert_int_equal(f[i], there[k][l - 1] ? 0xa0 + l : tc_pattern(0, i));
 		read_report(j.report, text, sizeof(text));
 		assert_non_null(strstr(text, k == 0 ? "(step 1 of 3" : k == 1 ? "(step 2 of 3" :
 				       "(step 3 of 3"));
 	}
 	{
-		struct job j = { path, ut_path("steps.report"), NULL, NULL, NULL, 0, 0 };
+		struct job j = { path, tc_path("steps.report"), NULL, NULL, NULL, 0, 0 };
 
-		ut_make_file("steps", len);
+		tc_make_file(tc_path("steps"), len, 0);
 		unlink(j.report);
 		assert_int_equal(in_child(drain_steps, &j), 0);
 		file_bytes(path, f, 4 * line);
@@ -308,7 +308,7 @@ static void dirty_then_crash(void *arg)
 /* Which of the 64 dirty lines the crash left in the file. */
 static uint64_t evicted_lines(const char *seed)
 {
-	struct job j = { ut_make_file("evict", len), ut_path("evict.report"), "2", "1", seed, 0, 0 };
+	struct job j = { tc_make_file(tc_path("evict"), len, 0), tc_path("evict.report"), "2", "1", seed, 0, 0 };
 	char text[SM_REPORT_TEXT_MAX];
 	uint8_t *f = malloc(len);
 	uint64_t bits = 0, n;
@@ -323,7 +323,7 @@ static uint64_t evicted_lines(const char *seed)
 
 		for (size_t i = 0; i < line; i++) {
 			stored &= p[i] == 0xee;
-			old &= p[i] == ut_pattern(l * line + i);
+			old &= p[i] == tc_pattern(0, l * line + i);
 		}
 		if (l < 64 && stored)
 			bits |= 1ULL << l;
@@ -366,14 +366,14 @@ static void use_after_fork(void *arg)
 	CHILD_CHECK(syncmap_drain(forked_map) == -ENOTSUP);
 	CHILD_CHECK(syncmap_close(forked_map) == 0);
 	/* A mapping the child opens itself works. */
-	CHILD_CHECK(syncmap_open(ut_make_file("child", len), SYNCMAP_STRICT, 0, 0, &m) == 0);
+	CHILD_CHECK(syncmap_open(tc_make_file(tc_path("child"), len, 0), SYNCMAP_STRICT, 0, 0, &m) == 0);
 	CHILD_CHECK(syncmap_persist(m, syncmap_addr(m), 1) == 0);
 	CHILD_CHECK(syncmap_close(m) == 0);
 }
 
 static void test_fork_refused(void **state)
 {
-	const char *path = ut_make_file("fork", len);
+	const char *path = tc_make_file(tc_path("fork"), len, 0);
 
 	(void)state;
 	assert_int_equal(syncmap_open(path, SYNCMAP_STRICT, 0, 0, &forked_map), 0);
@@ -399,7 +399,7 @@ static void second_process(void *arg)
 
 static void test_second_process_refused(void **state)
 {
-	const char *path = ut_make_file("second", len);
+	const char *path = tc_make_file(tc_path("second"), len, 0);
 	struct syncmap *m;
 	int fd = open(path, O_RDWR);
 
@@ -417,7 +417,7 @@ static int group_setup(void **state)
 	line = ut_strict_line();
 	page = (size_t)sm_page_size();
 	len = 4 * page > 256 * line ? 4 * page : 256 * line;
-	return ut_group_setup(state);
+	return tc_group_setup(state);
 }
 
 int main(void)
@@ -432,5 +432,5 @@ int main(void)
 		cmocka_unit_test_setup(test_second_process_refused, ut_setup),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, ut_group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, tc_group_teardown);
 }
