@@ -14,7 +14,7 @@ unset PMEM_IS_PMEM_FORCE
 case $mode in
 page) set -- "$run" --libdir "$libdir" ;;
 journal) set -- "$run" --libdir "$libdir" --journal ;;
-system) set -- ;;
+system) unset LD_LIBRARY_PATH; set -- ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac
 size=16777216
