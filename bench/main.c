@@ -6,6 +6,7 @@
  *   syncmap-bench [--json] [--quick] [--dir DIR] [--cpu-dir DIR]
  *   syncmap-bench --fault DIR [--json] [--rounds N]
  *   syncmap-bench --journal [--json] [--quick] [--dir DIR]
+ *   syncmap-bench --libpmem LIBDIR [--json] [--quick] [--cpu-dir DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +23,7 @@ static void usage(FILE *out)
 		"usage: syncmap-bench [--json] [--quick] [--dir DIR] [--cpu-dir DIR]\n"
 		"       syncmap-bench --fault DIR [--json] [--quick] [--rounds N]\n"
 		"       syncmap-bench --journal [--json] [--quick] [--dir DIR]\n"
+		"       syncmap-bench --libpmem LIBDIR [--json] [--quick] [--cpu-dir DIR]\n"
 		"\n"
 		"  --json       one JSON object per line instead of a table\n"
 		"  --quick      fewer and shorter repetitions (a smoke test)\n"
@@ -34,6 +36,8 @@ static void usage(FILE *out)
 		"  --journal    only the journaled page path (SYNCMAP_JOURNAL) against msync,\n"
 		"               the page batch, libpmem2 at PAGE and raw O_DSYNC writes, on\n"
 		"               64 MiB files in DIR (--dir: a real disk)\n"
+		"  --libpmem LIBDIR  libsyncmap's libpmem.so.1 in LIBDIR against the system's\n"
+		"               libpmem: persist, flush+drain, memcpy with 1, 16, 1024 mappings\n"
 		"  --fixed N    no timing: run each single-threaded entry once, N iterations,\n"
 		"               with a callgrind dump per entry (see bench/callgrind.sh)\n");
 }
@@ -81,13 +85,14 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, 'x' },
 		{ "journal", no_argument, NULL, 'J' },
+		{ "libpmem", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
 	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
-	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:Jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JL:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
@@ -97,6 +102,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'r': o->fault_rounds = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'x': o->fixed = strtoull(optarg, NULL, 10); break;
 		case 'J': o->journal = true; break;
+		case 'L': o->libpmem_dir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -122,6 +128,10 @@ int main(int argc, char **argv)
 		return bench_fault(&o) < 0 ? 1 : 0;
 	if (o.journal)
 		return bench_journal(&o) < 0 ? 1 : 0;
+	if (o.libpmem_dir)
+		bench_libpmem_reexec(argv);
+	if (o.libpmem_dir)
+		return bench_libpmem(&o, o.libpmem_dir) < 0 ? 1 : 0;
 	bench_set_fixed(o.fixed);
 	r = bench_files_open(&f, &o);
 	if (r < 0)
