@@ -173,6 +173,10 @@ PM_EXPORT void *pmem_map_file(const char *path, size_t len, int flags, mode_t mo
 		return fail(ENOMEM, "pmem_map_file %s: no memory for the address table", path);
 	}
 	explain_path(path, m);
+	/* As libpmem leaves it after MAP_SYNC was refused: fio prints it
+	 * when it declines a mapping. */
+	if (syncmap_path(m) != SYNCMAP_PATH_MAP_SYNC)
+		errno = EOPNOTSUPP;
 	if (mapped_lenp)
 		*mapped_lenp = syncmap_length(m);
 	if (is_pmemp)
