@@ -59,7 +59,8 @@ static int check_args(const char *path, size_t *len, int *flags, unsigned *sflag
 	*sflags = 0;
 	if (*flags & PM_FILE_CREATE)
 		*sflags |= SYNCMAP_CREATE | SYNCMAP_RESIZE;
-	if (*flags & PM_FILE_EXCL)
+	/* Without CREATE, EXCL does nothing, as O_EXCL without O_CREAT. */
+	if ((*flags & PM_FILE_EXCL) && (*flags & PM_FILE_CREATE))
 		*sflags |= SYNCMAP_EXCL;
 	if (*flags & PM_FILE_SPARSE)
 		*sflags |= SYNCMAP_SPARSE;

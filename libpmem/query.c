@@ -51,10 +51,11 @@ PM_EXPORT int pmem_is_pmem(const void *addr, size_t len)
 	int force = pm_is_pmem_force();
 	uintptr_t a = (uintptr_t)addr;
 
-	if (force >= 0)
-		return force;
+	/* An empty range is never persistent memory, forced or not. */
 	if (len == 0 || len > UINTPTR_MAX - a)
 		return 0;
+	if (force >= 0)
+		return force;
 	return range_durable(a, a + len);
 }
 

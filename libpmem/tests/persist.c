@@ -227,6 +227,7 @@ int main(int argc, char **argv)
 		anon = malloc(4096);
 		CHECK(p != NULL && pmem_is_pmem(p, ml) == want);
 		CHECK(pmem_is_pmem(anon, 4096) == want);
+		CHECK(pmem_is_pmem(anon, 0) == 0);	/* empty: 0 even when forced */
 		unlink("pm-persist.force");
 		return failures != 0;
 	}
