@@ -80,6 +80,11 @@ static void create_rules(void)
 	CHECK(pmem_map_file(path, MiB, PMEM_FILE_CREATE | PMEM_FILE_EXCL, 0600, NULL, NULL) == NULL);
 	CHECK(errno == EEXIST);
 	CHECK(file_size(path, NULL) == (off_t)MiB);
+	/* EXCL without CREATE does nothing, as O_EXCL without O_CREAT. */
+	p = pmem_map_file(path, 0, PMEM_FILE_EXCL, 0, &ml, NULL);
+	CHECK(p != NULL && ml == MiB);
+	if (p)
+		CHECK(pmem_unmap(p, ml) == 0);
 	/* Without CREATE: the whole file. */
 	ml = 0;
 	p = pmem_map_file(path, 0, 0, 0, &ml, NULL);
