@@ -229,6 +229,9 @@ int main(int argc, char **argv)
 		CHECK(pmem_is_pmem(anon, 4096) == want);
 		CHECK(pmem_is_pmem(anon, 0) == 0);	/* empty: 0 even when forced */
 		unlink("pm-persist.force");
+		if (p)
+			CHECK(pmem_unmap(p, ml) == 0);
+		free(anon);
 		return failures != 0;
 	}
 	foreign();
