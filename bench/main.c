@@ -7,6 +7,7 @@
  *   syncmap-bench --fault DIR [--json] [--rounds N]
  *   syncmap-bench --journal [--json] [--quick] [--dir DIR]
  *   syncmap-bench --extend [--json] [--quick] [--dir DIR]
+ *   syncmap-bench --libpmem LIBDIR [--json] [--quick] [--cpu-dir DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 		"       syncmap-bench --fault DIR [--json] [--quick] [--rounds N]\n"
 		"       syncmap-bench --journal [--json] [--quick] [--dir DIR]\n"
 		"       syncmap-bench --extend [--json] [--quick] [--dir DIR]\n"
+		"       syncmap-bench --libpmem LIBDIR [--json] [--quick] [--cpu-dir DIR]\n"
 		"\n"
 		"  --json       one JSON object per line instead of a table\n"
 		"  --quick      fewer and shorter repetitions (a smoke test)\n"
@@ -39,6 +41,8 @@ static void usage(FILE *out)
 		"  --extend     only journaled opens that extend a file in DIR by 1 MiB: the\n"
 		"               open, persist and close, and what an fdatasync of the new\n"
 		"               size would add\n"
+		"  --libpmem LIBDIR  libsyncmap's libpmem.so.1 in LIBDIR against the system's\n"
+		"               libpmem: persist, flush+drain, memcpy with 1, 16, 1024 mappings\n"
 		"  --fixed N    no timing: run each single-threaded entry once, N iterations,\n"
 		"               with a callgrind dump per entry (see bench/callgrind.sh)\n");
 }
@@ -87,13 +91,14 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "fixed", required_argument, NULL, 'x' },
 		{ "journal", no_argument, NULL, 'J' },
 		{ "extend", no_argument, NULL, 'E' },
+		{ "libpmem", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
 	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
-	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JEh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JEL:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
@@ -104,6 +109,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'x': o->fixed = strtoull(optarg, NULL, 10); break;
 		case 'J': o->journal = true; break;
 		case 'E': o->extend = true; break;
+		case 'L': o->libpmem_dir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -131,6 +137,10 @@ int main(int argc, char **argv)
 		return bench_journal(&o) < 0 ? 1 : 0;
 	if (o.extend)
 		return bench_extend(&o) < 0 ? 1 : 0;
+	if (o.libpmem_dir)
+		bench_libpmem_reexec(argv);
+	if (o.libpmem_dir)
+		return bench_libpmem(&o, o.libpmem_dir) < 0 ? 1 : 0;
 	bench_set_fixed(o.fixed);
 	r = bench_files_open(&f, &o);
 	if (r < 0)
