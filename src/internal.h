@@ -144,8 +144,6 @@ struct sm_statx {
 	uint32_t btime_nsec;
 };
 int sm_sys_statx(int fd, unsigned mask, struct sm_statx *out);
-/* 1 if statx says the file is DAX, 0 if not, negative if it can't say. */
-int sm_sys_statx_dax(int fd);
 int sm_sys_ioctl(int fd, unsigned long request, void *arg);
 /* NUL-terminated; returns the length. */
 int sm_sys_readlink(const char *path, char *buf, size_t size);

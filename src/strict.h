@@ -66,8 +66,6 @@ extern const struct sm_path_ops sm_strict_ops;
  * failure the mapping is as it was.
  */
 int sm_strict_attach(struct syncmap *m, unsigned flags);
-/* The mapping as the path below strict mode sees it, or m itself. */
-const struct syncmap *sm_strict_below(const struct syncmap *m);
 /* Does the environment turn strict mode on for every open? */
 bool sm_strict_env(void);
 

@@ -22,13 +22,6 @@ bool sm_strict_env(void)
 	return v && *v && strcmp(v, "0") != 0;
 }
 
-const struct syncmap *sm_strict_below(const struct syncmap *m)
-{
-	if (m && m->ops == &sm_strict_ops)
-		return &((const struct sm_strict *)m->path_data)->below;
-	return m;
-}
-
 /* The settings only mean something in strict mode: say so when they are
  * set without it, rather than ignore them silently. */
 static void warn_stray_settings(void)

@@ -278,18 +278,6 @@ int sm_sys_statx(int fd, unsigned mask, struct sm_statx *out)
 #endif
 }
 
-int sm_sys_statx_dax(int fd)
-{
-	struct sm_statx stx;
-	int r = sm_sys_statx(fd, STATX_BASIC_STATS, &stx);
-
-	if (r < 0)
-		return r;
-	if (!(stx.attributes_mask & SM_STATX_ATTR_DAX))
-		return -EOPNOTSUPP;
-	return (stx.attributes & SM_STATX_ATTR_DAX) ? 1 : 0;
-}
-
 int sm_sys_ioctl(int fd, unsigned long request, void *arg)
 {
 	int r;
