@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -185,6 +186,8 @@ void sm_log(int level, const char *fmt, ...)
 int sm_fail(int err, enum syncmap_cause cause, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sm_clear_last(void);
+/* A recursive mutex, which POSIX can only make at run time. */
+void sm_mutex_init_recursive(pthread_mutex_t *lock);
 /* getenv that ignores the environment in setuid/setgid processes. */
 const char *sm_getenv(const char *name);
 

@@ -18,12 +18,35 @@ struct sm_logger {
 };
 
 /* Recursive: a callback may call back into the library, even to replace
- * itself with syncmap_set_log(). */
-static pthread_mutex_t log_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+ * itself with syncmap_set_log().  POSIX has no static initialiser for a
+ * recursive mutex, so the first use makes it. */
+static pthread_mutex_t log_lock;
+static pthread_once_t log_lock_once = PTHREAD_ONCE_INIT;
 static struct sm_logger logger = { NULL, NULL, SYNCMAP_LOG_WARNING };
 
 static _Thread_local enum syncmap_cause last_cause;
 static _Thread_local char last_advice[SM_ADVICE_MAX];
+
+void sm_mutex_init_recursive(pthread_mutex_t *lock)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+static void log_lock_init(void)
+{
+	sm_mutex_init_recursive(&log_lock);
+}
+
+static void lock_log(void)
+{
+	pthread_once(&log_lock_once, log_lock_init);
+	pthread_mutex_lock(&log_lock);
+}
 
 const char *sm_getenv(const char *name)
 {
@@ -51,7 +74,7 @@ static int env_level(int fallback)
 
 SM_EXPORT void syncmap_set_log(syncmap_log_fn fn, void *arg, int max_level)
 {
-	pthread_mutex_lock(&log_lock);
+	lock_log();
 	logger.fn = fn;
 	logger.arg = arg;
 	logger.max_level = env_level(max_level);
@@ -65,7 +88,7 @@ void sm_log(int level, const char *fmt, ...)
 
 	/* The lock keeps a callback from being replaced while it runs; it
 	 * is taken only on open, close and error paths, never on persist. */
-	pthread_mutex_lock(&log_lock);
+	lock_log();
 	if (logger.fn && level <= logger.max_level) {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);

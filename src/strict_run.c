@@ -35,7 +35,9 @@
 
 #define SM_STRICT_FRAMES 48
 
-static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+/* Recursive, made at first use: POSIX has no static initialiser for it. */
+static pthread_mutex_t lock;
+static pthread_once_t lock_once = PTHREAD_ONCE_INIT;
 static struct sm_strict *mappings;
 static unsigned next_id;
 static uint64_t local_points;
@@ -49,8 +51,14 @@ static char evict_text[80];
 static struct sm_report *report;
 static int report_fd = -1;
 
+static void lock_init(void)
+{
+	sm_mutex_init_recursive(&lock);
+}
+
 void sm_strict_lock(void)
 {
+	pthread_once(&lock_once, lock_init);
 	pthread_mutex_lock(&lock);
 }
 
@@ -73,13 +81,8 @@ static void parent_after_fork(void)
 
 static void child_after_fork(void)
 {
-	pthread_mutexattr_t a;
-
 	/* The child's only thread is not the owner the lock records. */
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&lock, &a);
-	pthread_mutexattr_destroy(&a);
+	sm_mutex_init_recursive(&lock);
 	for (struct sm_strict *s = mappings; s; s = s->next)
 		s->inherited = true;
 	local_points = 0;
