@@ -368,12 +368,6 @@ static void forced_over_refusal(const struct sm_facts *f, const struct sm_policy
 	d->log_level = SYNCMAP_LOG_WARNING;
 }
 
-/*
- * SYNCMAP_JOURNAL changes what a page-path mapping does, nothing else:
- * MAP_SYNC, where granted, is faster.  Its lines go to the sidecar, so
- * the granularity is the cache line; the cause still says why MAP_SYNC
- * is missing, and the advice where the journal is.
- */
 /* The page path's sentences end their reason with "so persisting uses
  * msync"; on the journal that is not so: say what is. */
 static void unsay_msync(char *a, size_t size)
@@ -398,6 +392,12 @@ static void unsay_msync(char *a, size_t size)
 	}
 }
 
+/*
+ * SYNCMAP_JOURNAL changes what a page-path mapping does, nothing else:
+ * MAP_SYNC, where granted, is faster.  Its lines go to the sidecar, so
+ * the granularity is the cache line; the cause still says why MAP_SYNC
+ * is missing, and the advice where the journal is.
+ */
 static void journal_over_page(const struct sm_facts *f, const struct sm_policy *p,
 			      struct sm_decision *d)
 {
@@ -416,14 +416,8 @@ static void journal_over_page(const struct sm_facts *f, const struct sm_policy *
 		 f->fd.path[0] ? f->fd.path : "<file>", SM_J_SUFFIX_TEXT);
 }
 
-/**
- * sm_decide() - the path a mapping takes, and why
- * @f: the facts of the file
- * @t: the kernel's answers to the mappings tried (sync is SM_NOT_TRIED
- *	when sm_plan_sync() said not to try MAP_SYNC)
- * @p: the caller's flags and the environment's forced granularity
- * @d: the outcome; d->err < 0 means the open fails with it
- */
+/* The path without the journal: the caller's flags first, then the
+ * environment, then the kernel's answer to MAP_SYNC. */
 static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
 			const struct sm_policy *p, struct sm_decision *d)
 {
@@ -476,6 +470,14 @@ static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
 		forced_over_refusal(f, p, d);
 }
 
+/**
+ * sm_decide() - the path a mapping takes, and why
+ * @f: the facts of the file
+ * @t: the kernel's answers to the mappings tried (sync is SM_NOT_TRIED
+ *	when sm_plan_sync() said not to try MAP_SYNC)
+ * @p: the caller's flags and the environment's forced granularity
+ * @d: the outcome; d->err < 0 means the open fails with it
+ */
 void sm_decide(const struct sm_facts *f, const struct sm_trial *t,
 	       const struct sm_policy *p, struct sm_decision *d)
 {

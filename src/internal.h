@@ -244,8 +244,6 @@ struct sm_facts;
 int sm_map(struct syncmap *m, unsigned flags, const struct sm_facts *f);
 /* Does the kernel know MAP_SHARED_VALIDATE?  1, 0, or -errno. */
 int sm_validate_known(void);
-/* Write "1" to the deep_flush of the region behind m (path kept at open). */
-int sm_region_deep_flush(const struct syncmap *m);
 
 /* ---- persist.c: argument checks shared by every entry point. */
 static inline bool sm_in_range(const struct syncmap *m, const void *addr, size_t len)

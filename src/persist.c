@@ -72,7 +72,7 @@ SM_EXPORT int syncmap_drain(struct syncmap *m)
  * and is absent when the kernel cannot tell.  Only the first needs a
  * write; the last is an error the caller should see.
  */
-int sm_region_deep_flush(const struct syncmap *m)
+static int region_deep_flush(const struct syncmap *m)
 {
 	if (m->deep_flush < 0)
 		return -EOPNOTSUPP;
@@ -89,7 +89,7 @@ SM_EXPORT int syncmap_deep_flush(struct syncmap *m, const void *addr, size_t len
 		return r;
 	/* The write-pending queues of the memory controller are inside the
 	 * ADR domain; flushing them protects against an ADR failure. */
-	r = sm_region_deep_flush(m);
+	r = region_deep_flush(m);
 	if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
 			       "the range is persisted, but the region's deep flush failed: %s",
