@@ -227,7 +227,7 @@ uint32_t sm_cpu_disabled(void);
 /* Pure: the first preferred instruction that is usable and not disabled. */
 enum syncmap_insn sm_cpu_select(const struct sm_cpu *c, uint32_t disabled);
 
-/* ---- cause.c: the instructions' names and environment variables. */
+/* ---- cpu.c: the instructions' names and environment variables. */
 #define SM_INSN_COUNT (SYNCMAP_INSN_CBO_CLEAN + 1)
 /* "SYNCMAP_NO_CLWB"; NULL for SYNCMAP_INSN_NONE. */
 const char *sm_insn_env(enum syncmap_insn insn);
