@@ -156,7 +156,7 @@ static int write_flushed(struct sm_strict *s, const struct sm_flushed *f,
  * would otherwise turn the steps of one drain into one, and the crash
  * points between them into nothing.
  */
-int sm_strict_below_persist(struct sm_strict *s, size_t off, size_t len)
+static int below_persist(struct sm_strict *s, size_t off, size_t len)
 {
 	uintptr_t a = (uintptr_t)s->file + off;
 
@@ -165,6 +165,47 @@ int sm_strict_below_persist(struct sm_strict *s, size_t off, size_t len)
 	if (len > s->len - off)
 		len = s->len - off;
 	return len ? s->below.ops->persist(&s->below, a, a + len) : 0;
+}
+
+/* The lines an eviction wrote are durable, as an evicted line is on the
+ * medium: a path that makes the file durable only on request (the
+ * journal) must hear of them. */
+static void persist_evicted(const struct sm_evict *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		uint64_t m = e->hit[i].mask;
+
+		while (m) {
+			unsigned a = (unsigned)__builtin_ctzll(m), b = a;
+
+			while (b < 64 && (m >> b) & 1)
+				b++;
+			below_persist(e->s, e->hit[i].off + a * e->s->line,
+				      (b - a) * e->s->line);
+			m &= b < 64 ? ~((1ULL << b) - 1) : 0;
+		}
+	}
+}
+
+/*
+ * A step: lines [off, off + len) of s are about to reach the file, as
+ * step k of the n that one persist, drain or commit makes.  It is a
+ * persist point, where eviction may run and the process may stop.
+ */
+static void step(struct sm_strict *s, size_t off, size_t len, unsigned k, unsigned n)
+{
+	struct sm_strict_point p;
+	struct sm_evict e;
+
+	sm_strict_count(&p);
+	if (p.evict) {
+		sm_strict_evict_begin(&e, p.point);
+		while (sm_strict_evict_next(&e))
+			persist_evicted(&e);
+		sm_strict_evict_end(&e);
+	}
+	if (p.crash)
+		sm_strict_crash(s, p.point, off, len, k, n);
 }
 
 /* Take the calling thread's flushed ranges out of s, newest first. */
@@ -208,9 +249,9 @@ static int persist_alone(struct sm_strict *s, size_t off, size_t len)
 {
 	int r;
 
-	sm_strict_step(s, off, len, 1, 1);
+	step(s, off, len, 1, 1);
 	r = sm_strict_move(s, s->file + off, s->view + off, len, off);
-	return r ? r : sm_strict_below_persist(s, off, len);
+	return r ? r : below_persist(s, off, len);
 }
 
 /*
@@ -237,19 +278,19 @@ static int complete(struct sm_strict *s, const struct sm_range *own)
 	steps = (unsigned)n + (own != NULL);
 	d.list = list;
 	if (own) {
-		sm_strict_step(s, d.own_off, d.own_len, ++k, steps);
+		step(s, d.own_off, d.own_len, ++k, steps);
 		r = sm_strict_move(s, s->file + d.own_off, s->view + d.own_off, d.own_len,
 				 d.own_off);
 		if (r == 0)
-			r = sm_strict_below_persist(s, d.own_off, d.own_len);
+			r = below_persist(s, d.own_off, d.own_len);
 		d.own = true;
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
-		sm_strict_step(s, list[i].off, list[i].len, ++k, steps);
+		step(s, list[i].off, list[i].len, ++k, steps);
 		d.n = i;	/* the newer ones, already written */
 		r = write_flushed(s, &list[i], &d);
 		if (r == 0)
-			r = sm_strict_below_persist(s, list[i].off, list[i].len);
+			r = below_persist(s, list[i].off, list[i].len);
 	}
 	free_flushed(list, n);
 	return r;

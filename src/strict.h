@@ -49,8 +49,6 @@ struct sm_strict {
  * either becoming -EIO with advice; at is the file offset concerned. */
 int sm_strict_move(const struct sm_strict *s, void *dst, const void *src, size_t n,
 		   size_t at);
-/* Have the path below make lines [off, off + len) of s durable. */
-int sm_strict_below_persist(struct sm_strict *s, size_t off, size_t len);
 /* Drop the OFD lock on s's range, if it holds one. */
 void sm_strict_release_lock(struct sm_strict *s);
 /* -ENOTSUP with advice when s came to this process by fork(). */
@@ -87,12 +85,47 @@ uint64_t sm_strict_crash_point(void);
 const char *sm_strict_evict_text(void);
 
 /*
- * A step: lines [off, off + len) of s are about to reach the file, as
- * step k of the n that one persist, drain or commit makes.  Counts one
- * persist point; there the process may stop (the crash point) and
- * unpersisted lines may be written to the file first (eviction).
+ * A persist point: one step of a persist, drain or commit, about to write
+ * lines to the file.  sm_strict_count() numbers it (and stops the process
+ * if another one of the run crashed); there unpersisted lines may be
+ * written to the file first (eviction), and the process may stop (the
+ * crash point).  strict.c runs the step: it makes the lines eviction
+ * wrote durable on the path below, then crashes if it must.
  */
-void sm_strict_step(struct sm_strict *s, size_t off, size_t len, unsigned k,
-		    unsigned n);
+struct sm_strict_point {
+	uint64_t point;
+	bool evict;		/* run an eviction at this point */
+	bool crash;		/* then stop the process: sm_strict_crash() */
+};
+void sm_strict_count(struct sm_strict_point *p);
+
+/* Lines are chosen in chunks of 64, one bit each. */
+#define SM_EVICT_CHUNK_LINES 64u
+#define SM_EVICT_HITS 64u
+
+/* An eviction over every mapping of the process, a batch at a time. */
+struct sm_evict {
+	struct sm_strict *s;	/* the mapping of this batch; NULL: done */
+	uint64_t point;
+	size_t pos;		/* the next chunk to scan, as an offset */
+	bool stop;		/* s's file is cut short: go to the next */
+	uint64_t lines;		/* written so far */
+	size_t n;		/* chunks in hit[] */
+	struct {
+		size_t off;	/* of the chunk */
+		uint64_t mask;	/* its lines written */
+	} hit[SM_EVICT_HITS];
+};
+void sm_strict_evict_begin(struct sm_evict *e, uint64_t point);
+/* Write the next batch of unpersisted lines to the file, as a CPU
+ * evicting them would; false when every mapping is done.  The batch is
+ * e->hit[0..e->n) of e->s. */
+bool sm_strict_evict_next(struct sm_evict *e);
+/* Count the lines written in the report. */
+void sm_strict_evict_end(const struct sm_evict *e);
+/* Stop the process at persist point p, about to write lines [off, off +
+ * len) of s as step k of n, after writing the report. */
+void sm_strict_crash(const struct sm_strict *s, uint64_t point, size_t off, size_t len,
+		     unsigned k, unsigned n) __attribute__((noreturn));
 
 #endif

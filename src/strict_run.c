@@ -288,21 +288,6 @@ static uint64_t choice(uint64_t point, uint64_t mapping, uint64_t line)
 	return mix(mix(mix(seed ^ 0x9e3779b97f4a7c15ULL) ^ point) ^ mapping) ^ line;
 }
 
-/* Lines are chosen in chunks of 64, one bit each. */
-#define SM_EVICT_CHUNK_LINES 64u
-#define SM_EVICT_HITS 64u
-
-struct sm_evict {
-	struct sm_strict *s;
-	uint64_t point;
-	size_t pos;		/* the next chunk to scan, as an offset */
-	size_t n;		/* chunks in hit[] */
-	struct {
-		size_t off;	/* of the chunk */
-		uint64_t mask;	/* its lines written */
-	} hit[SM_EVICT_HITS];
-};
-
 /*
  * Lines that differ between the view and the file are unpersisted
  * stores; write about half of them to the file, as a CPU evicting them
@@ -339,52 +324,48 @@ static void evict_scan(void *arg)
 	}
 }
 
-/* The written lines are durable, as an evicted line is on the medium:
- * a path that makes the file durable only on request (the journal)
- * must hear of them. */
-static uint64_t evict_persist(struct sm_evict *e)
+static struct sm_strict *evictable(struct sm_strict *s)
 {
-	uint64_t lines = 0;
+	while (s && s->inherited)
+		s = s->next;
+	return s;
+}
 
-	for (size_t i = 0; i < e->n; i++) {
-		uint64_t m = e->hit[i].mask;
+void sm_strict_evict_begin(struct sm_evict *e, uint64_t point)
+{
+	memset(e, 0, sizeof(*e));
+	e->point = point;
+	e->s = evictable(mappings);
+}
 
-		lines += (uint64_t)__builtin_popcountll(m);
-		while (m) {
-			unsigned a = (unsigned)__builtin_ctzll(m), b = a;
+bool sm_strict_evict_next(struct sm_evict *e)
+{
+	while (e->s) {
+		struct sm_strict *s = e->s;
+		uintptr_t v = (uintptr_t)s->view, f = (uintptr_t)s->file;
 
-			while (b < 64 && (m >> b) & 1)
-				b++;
-			sm_strict_below_persist(e->s, e->hit[i].off + a * e->s->line,
-						(b - a) * e->s->line);
-			m &= b < 64 ? ~((1ULL << b) - 1) : 0;
+		if (!e->stop && e->pos < s->len) {
+			e->n = 0;
+			/* A SIGBUS (a truncated file) ends this mapping's eviction. */
+			e->stop = sm_safe_run(evict_scan, e, v < f ? v : f,
+					      (v > f ? v : f) + s->len) != 0;
+			for (size_t i = 0; i < e->n; i++)
+				e->lines += (uint64_t)__builtin_popcountll(e->hit[i].mask);
+			if (e->n)
+				return true;
+			continue;
 		}
+		e->s = evictable(s->next);
+		e->pos = 0;
+		e->stop = false;
 	}
-	return lines;
+	return false;
 }
 
-static void evict_mapping(struct sm_strict *s, uint64_t point)
+void sm_strict_evict_end(const struct sm_evict *e)
 {
-	struct sm_evict e = { .s = s, .point = point };
-	uintptr_t v = (uintptr_t)s->view, f = (uintptr_t)s->file;
-	uint64_t lines = 0;
-	int r;
-
-	do {
-		e.n = 0;
-		/* A SIGBUS (a truncated file) ends this mapping's eviction. */
-		r = sm_safe_run(evict_scan, &e, v < f ? v : f, (v > f ? v : f) + s->len);
-		lines += evict_persist(&e);
-	} while (r == 0 && e.pos < s->len);
 	if (report)
-		__atomic_add_fetch(&report->evicted, lines, __ATOMIC_SEQ_CST);
-}
-
-static void evict_all(uint64_t point)
-{
-	for (struct sm_strict *s = mappings; s; s = s->next)
-		if (!s->inherited)
-			evict_mapping(s, point);
+		__atomic_add_fetch(&report->evicted, e->lines, __ATOMIC_SEQ_CST);
 }
 
 static bool eviction_moment(uint64_t point)
@@ -417,7 +398,7 @@ static size_t add_frames(char *buf, size_t at, size_t size)
 {
 	void *bt[SM_STRICT_FRAMES];
 	Dl_info self, fr;
-	bool have_self = dladdr((void *)sm_strict_step, &self) && self.dli_fname &&
+	bool have_self = dladdr((void *)sm_strict_crash, &self) && self.dli_fname &&
 			 strstr(self.dli_fname, "libsyncmap");
 	int n = backtrace(bt, SM_STRICT_FRAMES);
 
@@ -437,8 +418,8 @@ static size_t add_frames(char *buf, size_t at, size_t size)
 	return at;
 }
 
-static void crash(const struct sm_strict *s, uint64_t point, size_t off, size_t len,
-		  unsigned k, unsigned n)
+void sm_strict_crash(const struct sm_strict *s, uint64_t point, size_t off, size_t len,
+		     unsigned k, unsigned n)
 {
 	static char text[SM_REPORT_TEXT_MAX];
 	uint64_t none = 0;
@@ -467,19 +448,13 @@ static uint64_t next_point(void)
 	return ++local_points;
 }
 
-void sm_strict_step(struct sm_strict *s, size_t off, size_t len, unsigned k, unsigned n)
+void sm_strict_count(struct sm_strict_point *p)
 {
-	uint64_t point = next_point();
-
+	p->point = next_point();
 	if (crashed_elsewhere())
 		sm_sys_kill_self();
-	if (crash_at && point == crash_at) {
-		/* A crash during a persist leaves any subset of its lines,
-		 * and of every unpersisted one. */
-		if (evict_thr)
-			evict_all(point);
-		crash(s, point, off, len, k, n);
-	}
-	if (eviction_moment(point))
-		evict_all(point);
+	/* A crash during a persist leaves any subset of its lines, and of
+	 * every unpersisted one. */
+	p->crash = crash_at && p->point == crash_at;
+	p->evict = p->crash ? evict_thr != 0 : eviction_moment(p->point);
 }
