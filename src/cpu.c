@@ -54,30 +54,38 @@ static size_t disabled_names(const struct sm_cpu *c, uint32_t disabled,
 	return n < size ? n : size;
 }
 
-void sm_cpu_advice(const struct sm_cpu *c, uint32_t disabled, char *buf,
-		   size_t size)
+void sm_cpu_advice_for(const struct sm_cpu *c, uint32_t disabled, bool journal,
+		       char *buf, size_t size)
 {
+	const char *msync = journal ? SM_SAYS_JOURNAL : "persisting uses msync";
 	char names[256] = "";
 
 	if (c->have & ~disabled) {
 		/* Not this CPU's case; the cause's sentence all the same. */
 		snprintf(buf, size, "on %s, no cache write-back instruction libsyncmap can "
-			 "use was found, so persisting uses msync", c->arch);
+			 "use was found, so %s", c->arch, msync);
 		return;
 	}
 	if (c->have) {
 		disabled_names(c, disabled, names, sizeof(names));
 		snprintf(buf, size,
 			 "on %s, %s in the environment disable every cache write-back "
-			 "instruction this CPU has, so persisting uses msync; unset them "
-			 "for cache-line persistence", c->arch, names);
+			 "instruction this CPU has, so %s; unset them "
+			 "for cache-line persistence", c->arch, names, msync);
 		return;
 	}
 	snprintf(buf, size,
 		 "on %s, %s, so a MAP_SYNC mapping cannot be persisted by cache line "
-		 "and persisting uses msync (durable, one page at a time)",
-		 c->arch, c->lacks ? c->lacks :
-		 "libsyncmap knows no cache write-back instruction for this architecture");
+		 "and %s", c->arch, c->lacks ? c->lacks :
+		 "libsyncmap knows no cache write-back instruction for this architecture",
+		 journal ? SM_SAYS_JOURNAL :
+		 "persisting uses msync (durable, one page at a time)");
+}
+
+void sm_cpu_advice(const struct sm_cpu *c, uint32_t disabled, char *buf,
+		   size_t size)
+{
+	sm_cpu_advice_for(c, disabled, false, buf, size);
 }
 
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;

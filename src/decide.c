@@ -25,10 +25,13 @@
 struct sm_names {
 	const char *fstype, *source, *point;
 	const char *file_pre, *file;	/* "a new file in " + "/mnt/x" */
+	/* What persisting does: msync, or under SYNCMAP_JOURNAL no word of
+	 * it (the journal's sentence follows). */
+	const char *msync, *msync_pages;
 	char device[SM_NAME_MAX + 8];
 };
 
-static void names_of(const struct sm_facts *f, struct sm_names *n)
+static void names_of(const struct sm_facts *f, bool journal, struct sm_names *n)
 {
 	bool m = f->have_mount;
 	const struct sm_chain *c = &f->chain;
@@ -37,6 +40,8 @@ static void names_of(const struct sm_facts *f, struct sm_names *n)
 	n->source = m ? f->mount.source : "its device";
 	n->point = m ? f->mount.point : "its mount point";
 	n->file_pre = "";
+	n->msync = journal ? SM_SAYS_JOURNAL : "persisting uses msync";
+	n->msync_pages = journal ? SM_SAYS_JOURNAL : "persisting uses msync page by page";
 	n->file = f->fd.path[0] ? f->fd.path :
 		  (f->target == SM_TARGET_NEW_FILE ? "the directory" : "the file");
 	if (f->target == SM_TARGET_NEW_FILE && f->fd.path[0])
@@ -71,8 +76,8 @@ static enum syncmap_cause classify_fstype(const struct sm_facts *f,
 {
 	return say(advice, size, SYNCMAP_CAUSE_FS_NOT_DAX_CAPABLE,
 		   "%s%s is on %s (%s mounted at %s), which cannot do DAX, so MAP_SYNC is "
-		   "refused and persisting uses msync; %s",
-		   n->file_pre, n->file, n->fstype, n->source, n->point,
+		   "refused and %s; %s",
+		   n->file_pre, n->file, n->fstype, n->source, n->point, n->msync,
 		   f->chain.nvdimm_bus ?
 		   "put the file on ext4 or xfs on a pmem device mounted with -o dax" :
 		   "this machine also has no NVDIMM bus (no persistent memory), so no "
@@ -88,9 +93,10 @@ static enum syncmap_cause classify_device(const struct sm_chain *c,
 		return say(advice, size, SYNCMAP_CAUSE_NO_NVDIMM_BUS,
 			   "%s on %s (mounted at %s) is not persistent memory, and this machine "
 			   "has no NVDIMM bus at all (/sys/bus/nd lists no ndbus): no file here "
-			   "can use MAP_SYNC, so persisting uses msync page by page; cache-line "
+			   "can use MAP_SYNC, so %s; cache-line "
 			   "persistence needs NVDIMMs (or a guest with -machine nvdimm=on) and "
-			   "ext4 or xfs mounted -o dax on them", n->fstype, n->device, n->point);
+			   "ext4 or xfs mounted -o dax on them", n->fstype, n->device, n->point,
+			   n->msync_pages);
 	if (!c->on_nd)
 		return say(advice, size, SYNCMAP_CAUSE_DEVICE_NOT_DAX,
 			   "%s on %s (mounted at %s) is not on persistent memory; put the file on "
@@ -100,9 +106,9 @@ static enum syncmap_cause classify_device(const struct sm_chain *c,
 		return say(advice, size, SYNCMAP_CAUSE_NOT_SYNCHRONOUS,
 			   "%s (%s, %s) is virtio-pmem, which is not synchronous: the host "
 			   "must write its page cache back, so the kernel refuses MAP_SYNC and "
-			   "persisting uses msync; give the guest an emulated NVDIMM (-device "
+			   "%s; give the guest an emulated NVDIMM (-device "
 			   "nvdimm) for MAP_SYNC", n->device, c->ns[0] ? c->ns : "namespace",
-			   c->region);
+			   c->region, n->msync);
 	if (c->mode == SM_NS_RAW)
 		return say(advice, size, SYNCMAP_CAUSE_NAMESPACE_RAW,
 			   "%s (behind %s, mounted at %s) is in raw mode, which cannot do DAX: "
@@ -166,21 +172,15 @@ static enum syncmap_cause classify_mount(const struct sm_facts *f,
 		   n->fstype, n->device, n->point, n->file_pre, n->file);
 }
 
-/**
- * sm_classify() - why MAP_SYNC is refused, from the facts
- * @f: the facts of the file, device or directory
- * @advice: receives one sentence a person can act on
- * @size: bytes at @advice
- *
- * Return: the cause; SYNCMAP_CAUSE_NOT_DAX when no fact explains it.
- */
-enum syncmap_cause sm_classify(const struct sm_facts *f, char *advice, size_t size)
+/* sm_classify(), for a mapping the journal takes when journal is set. */
+static enum syncmap_cause classify(const struct sm_facts *f, bool journal,
+				   char *advice, size_t size)
 {
 	const struct sm_chain *c = &f->chain;
 	struct sm_names n;
 	enum syncmap_cause cause;
 
-	names_of(f, &n);
+	names_of(f, journal, &n);
 	if (c->devdax)
 		return c->virtio ? classify_device(c, &n, advice, size) :
 		       say(advice, size, SYNCMAP_CAUSE_NOT_DAX,
@@ -203,6 +203,19 @@ enum syncmap_cause sm_classify(const struct sm_facts *f, char *advice, size_t si
 		return classify_mount(f, &n, advice, size);
 	return say(advice, size, SYNCMAP_CAUSE_NOT_DAX, "%s",
 		   sm_cause_default_advice(SYNCMAP_CAUSE_NOT_DAX));
+}
+
+/**
+ * sm_classify() - why MAP_SYNC is refused, from the facts
+ * @f: the facts of the file, device or directory
+ * @advice: receives one sentence a person can act on
+ * @size: bytes at @advice
+ *
+ * Return: the cause; SYNCMAP_CAUSE_NOT_DAX when no fact explains it.
+ */
+enum syncmap_cause sm_classify(const struct sm_facts *f, char *advice, size_t size)
+{
+	return classify(f, false, advice, size);
 }
 
 int sm_validate_errno_meaning(int err)
@@ -235,6 +248,15 @@ bool sm_plan_sync(const struct sm_policy *p)
 {
 	return !(p->flags & (SYNCMAP_RDONLY | SYNCMAP_FORBID_SYNC)) &&
 	       p->forced != SM_FORCE_PAGE;
+}
+
+/* Will SYNCMAP_JOURNAL take the page path's place, if the page path it is?
+ * Not for a read-only mapping, nor for one that requires MAP_SYNC (it
+ * fails instead). */
+static bool journaled(const struct sm_policy *p)
+{
+	return (p->flags & SYNCMAP_JOURNAL) &&
+	       !(p->flags & (SYNCMAP_RDONLY | SYNCMAP_REQUIRE_SYNC));
 }
 
 static const char *forced_name(enum sm_forced f)
@@ -278,11 +300,12 @@ static void require_failed(struct sm_decision *d, enum syncmap_cause cause)
 
 /* No instruction to write a line back: the sentence names the
  * architecture, what it lacks, and what the environment took away. */
-static void no_insn(const struct sm_facts *f, struct sm_decision *d)
+static void no_insn(const struct sm_facts *f, const struct sm_policy *p,
+		    struct sm_decision *d)
 {
 	char why[SM_ADVICE_MAX - 64];
 
-	sm_cpu_advice(&f->cpu, f->cpu_disabled, why, sizeof(why));
+	sm_cpu_advice_for(&f->cpu, f->cpu_disabled, journaled(p), why, sizeof(why));
 	snprintf(d->advice, sizeof(d->advice),
 		 "MAP_SYNC was granted, but %.*s", (int)sizeof(why) - 1, why);
 	set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_NO_FLUSH_INSN, d->advice);
@@ -299,7 +322,7 @@ static void granted(const struct sm_facts *f, const struct sm_policy *p,
 	 * shown to be a persistence barrier either: not even eADR helps. */
 	if (f->cpu.prefer[0] == SYNCMAP_INSN_NONE && p->forced != SM_FORCE_BYTE) {
 		d->sync = false;
-		no_insn(f, d);
+		no_insn(f, p, d);
 		d->log_level = SYNCMAP_LOG_NOTICE;
 		return;
 	}
@@ -318,7 +341,7 @@ static void granted(const struct sm_facts *f, const struct sm_policy *p,
 	d->insn = sm_cpu_select(&f->cpu, f->cpu_disabled);
 	if (d->insn == SYNCMAP_INSN_NONE) {
 		d->sync = false;
-		no_insn(f, d);
+		no_insn(f, p, d);
 		d->log_level = SYNCMAP_LOG_NOTICE;
 		return;
 	}
@@ -329,7 +352,8 @@ static void granted(const struct sm_facts *f, const struct sm_policy *p,
 /* EINVAL for MAP_SHARED_VALIDATE|MAP_SYNC: an old kernel, or bad
  * arguments, told apart by the plain mapping and by the kernel's answer
  * to an unknown flag with MAP_SHARED_VALIDATE. */
-static void einval(const struct sm_trial *t, struct sm_decision *d)
+static void einval(const struct sm_trial *t, const struct sm_policy *p,
+		   struct sm_decision *d)
 {
 	if (t->plain < 0) {
 		snprintf(d->advice, sizeof(d->advice),
@@ -339,9 +363,11 @@ static void einval(const struct sm_trial *t, struct sm_decision *d)
 		return;
 	}
 	if (t->validate == 1) {
-		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_NOT_DAX,
-		    "the kernel knows MAP_SHARED_VALIDATE but refused MAP_SYNC for this file "
-		    "with EINVAL (not EOPNOTSUPP), so persisting uses msync; dmesg may tell why");
+		snprintf(d->advice, sizeof(d->advice),
+			 "the kernel knows MAP_SHARED_VALIDATE but refused MAP_SYNC for this "
+			 "file with EINVAL (not EOPNOTSUPP), so %s; dmesg may tell why",
+			 journaled(p) ? SM_SAYS_JOURNAL : "persisting uses msync");
+		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_NOT_DAX, d->advice);
 		return;
 	}
 	set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_KERNEL_TOO_OLD, NULL);
@@ -368,30 +394,6 @@ static void forced_over_refusal(const struct sm_facts *f, const struct sm_policy
 	d->log_level = SYNCMAP_LOG_WARNING;
 }
 
-/* The page path's sentences end their reason with "so persisting uses
- * msync"; on the journal that is not so: say what is. */
-static void unsay_msync(char *a, size_t size)
-{
-	static const char *const said[] = {
-		"persisting uses msync page by page",
-		"persisting uses msync (durable, one page at a time)",
-		"persisting uses msync",
-	};
-	static const char instead[] = "the file is mapped without it";
-	size_t len = strlen(a), k = sizeof(instead) - 1;
-
-	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
-		char *at = strstr(a, said[i]);
-		size_t o = strlen(said[i]);
-
-		if (!at || len - o + k >= size)
-			continue;
-		memmove(at + k, at + o, len - (size_t)(at - a) - o + 1);
-		memcpy(at, instead, k);
-		return;
-	}
-}
-
 /*
  * SYNCMAP_JOURNAL changes what a page-path mapping does, nothing else:
  * MAP_SYNC, where granted, is faster.  Its lines go to the sidecar, so
@@ -408,7 +410,6 @@ static void journal_over_page(const struct sm_facts *f, const struct sm_policy *
 		return;
 	d->journal = true;
 	d->gran = SYNCMAP_GRAN_CACHE_LINE;
-	unsay_msync(d->advice, sizeof(d->advice));
 	n = strlen(d->advice);
 	snprintf(d->advice + n, sizeof(d->advice) - n,
 		 "%spersisting appends the cache lines to the journal %s%s beside the file, "
@@ -435,7 +436,11 @@ static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
 		return;
 	}
 	if (p->flags & SYNCMAP_FORBID_SYNC) {
-		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_FORBIDDEN, NULL);
+		/* The cause's own sentence, but for what the journal does. */
+		snprintf(d->advice, sizeof(d->advice),
+			 "the caller asked for SYNCMAP_FORBID_SYNC, so %s",
+			 journaled(p) ? SM_SAYS_JOURNAL : "persisting uses msync");
+		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_FORBIDDEN, d->advice);
 		return;
 	}
 	if (p->forced == SM_FORCE_PAGE || t->sync == SM_NOT_TRIED) {
@@ -450,9 +455,10 @@ static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
 		return;
 	}
 	if (t->sync == -EOPNOTSUPP) {
-		set(d, SM_PATH_PAGE, sm_classify(f, d->advice, sizeof(d->advice)), d->advice);
+		set(d, SM_PATH_PAGE, classify(f, journaled(p), d->advice, sizeof(d->advice)),
+		    d->advice);
 	} else if (t->sync == -EINVAL) {
-		einval(t, d);
+		einval(t, p, d);
 		if (d->err)
 			return;
 	} else {

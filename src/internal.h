@@ -18,6 +18,9 @@
 #define SM_EXPORT __attribute__((visibility("default")))
 #define SM_ADVICE_MAX 1024
 #define SM_HUGE_ALIGN (2u << 20)
+/* Where a sentence about the page path says "persisting uses msync", the
+ * one about its journal says this, and the journal's own sentence follows. */
+#define SM_SAYS_JOURNAL "the file is mapped without it"
 
 /* The valid bits of each flag word, and the number of causes: kept out of
  * the public header so that adding a flag or a cause changes no constant
@@ -238,6 +241,11 @@ const char *sm_insn_env(enum syncmap_insn insn);
  */
 void sm_cpu_advice(const struct sm_cpu *c, uint32_t disabled, char *buf,
 		   size_t size);
+/* The same for a mapping whose page path the journal replaces (journal
+ * true): the sentence says the file is mapped without MAP_SYNC, not that
+ * persisting uses msync. */
+void sm_cpu_advice_for(const struct sm_cpu *c, uint32_t disabled, bool journal,
+		       char *buf, size_t size);
 
 /* ---- map.c: mapping a file on the path the decision chose. */
 struct sm_facts;
