@@ -225,7 +225,9 @@ struct sm_policy {
 	enum sm_forced forced;	/* SYNCMAP_FORCE_GRANULARITY */
 };
 
-#define SM_NOT_TRIED 1
+/* Not asked: distinct from every answer (0, 1, -errno).  It was 1 once,
+ * which made a "yes" of validate read as "not asked". */
+#define SM_NOT_TRIED 2
 
 /* The kernel's answers to the mappings tried. */
 struct sm_trial {

@@ -325,12 +325,20 @@ static void emit_answer(struct syncmap_probe *p, const char *path, enum sm_targe
 	}
 }
 
+/* Does the kernel know MAP_SHARED_VALIDATE (and so MAP_SYNC)?  A MAP_SYNC
+ * mapping granted, or refused with EOPNOTSUPP, says yes by itself: a
+ * kernel without it answers EINVAL.  Otherwise the memfd's answer. */
+static int validate_known(const struct sm_trial *t)
+{
+	if (t->sync == 0 || t->sync == -EOPNOTSUPP)
+		return 1;
+	return t->validate == SM_NOT_TRIED || t->validate < 0 ? -1 : t->validate;
+}
+
 static void emit_kernel(struct syncmap_probe *p, const struct sm_gather *g)
 {
-	int v = g->trial.validate;
-
 	add_string(p, "kernel", g->release);
-	add_bool(p, "map_sync_known", v == SM_NOT_TRIED || v < 0 ? -1 : v);
+	add_bool(p, "map_sync_known", validate_known(&g->trial));
 	add_string(p, "trial_mmap", g->trial_note);
 }
 
@@ -582,7 +590,9 @@ SM_EXPORT int syncmap_probe_mapping(const struct syncmap *m,
 	}
 	if (g->facts.target == SM_TARGET_NEW_FILE)
 		g->facts.target = SM_TARGET_FILE;
-	g->trial.validate = SM_NOT_TRIED;
+	/* Not asked now; a mapping that got MAP_SYNC was granted it. */
+	g->trial.sync = m->sync ? 0 : SM_NOT_TRIED;
+	g->trial.plain = g->trial.validate = SM_NOT_TRIED;
 	snprintf(g->trial_note, sizeof(g->trial_note),
 		 "not run: this is the mapping the library made");
 	g->path = g->facts.fd.path[0] ? g->facts.fd.path : "(mapping)";
