@@ -338,10 +338,11 @@ def errno_check(src_dir, man_dir, pages):
     one of the pages documenting that file's functions."""
     errors = []
     defined, returned = {}, {}
-    for fn in sorted(os.listdir(src_dir)):
-        if not fn.endswith(".c"):
-            continue
-        with open(os.path.join(src_dir, fn), encoding="utf-8") as f:
+    # src/ is grouped in folders by layer; file names are unique across them.
+    files = {fn: os.path.join(root, fn) for root, _, names in os.walk(src_dir)
+             for fn in names if fn.endswith(".c")}
+    for fn in sorted(files):
+        with open(files[fn], encoding="utf-8") as f:
             text = strip_c_comments(f.read())
         for name in re.findall(r"SM_EXPORT\b[^(;]*?\b(syncmap_\w+)\s*\(", text):
             defined.setdefault(fn, set()).add(name)
