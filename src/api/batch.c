@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cpu.h"
+#include "log.h"
+#include "mapping.h"
+#include "ranges.h"
 
 #define SM_BATCH_DEFAULT 64
 
@@ -43,69 +46,6 @@ SM_EXPORT int syncmap_batch_new(struct syncmap *m, size_t capacity,
 SM_EXPORT void syncmap_batch_free(struct syncmap_batch *b)
 {
 	free(b);
-}
-
-static void sift_down(struct sm_range *r, size_t i, size_t n)
-{
-	for (;;) {
-		size_t c = 2 * i + 1;
-		struct sm_range t;
-
-		if (c >= n)
-			return;
-		if (c + 1 < n && r[c + 1].start > r[c].start)
-			c++;
-		if (r[i].start >= r[c].start)
-			return;
-		t = r[i];
-		r[i] = r[c];
-		r[c] = t;
-		i = c;
-	}
-}
-
-/* Heapsort: in place and O(n log n), so no allocation and no libc qsort
- * (which may call malloc). */
-static void sort_ranges(struct sm_range *r, size_t n)
-{
-	size_t i;
-
-	for (i = n / 2; i-- > 0;)
-		sift_down(r, i, n);
-	for (i = n; i-- > 1;) {
-		struct sm_range t = r[0];
-
-		r[0] = r[i];
-		r[i] = t;
-		sift_down(r, 0, i);
-	}
-}
-
-/**
- * sm_ranges_coalesce() - round ranges out to @page, sort and merge them
- *
- * Return: the number of disjoint, non-adjacent ranges left at the front.
- */
-size_t sm_ranges_coalesce(struct sm_range *r, size_t n, uintptr_t page)
-{
-	size_t i, out = 0;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		r[i].start &= ~(page - 1);
-		r[i].end = (r[i].end + page - 1) & ~(page - 1);
-	}
-	sort_ranges(r, n);
-	for (i = 1; i < n; i++) {
-		if (r[i].start <= r[out].end) {
-			if (r[i].end > r[out].end)
-				r[out].end = r[i].end;
-		} else {
-			r[++out] = r[i];
-		}
-	}
-	return out + 1;
 }
 
 SM_EXPORT int syncmap_batch_add(struct syncmap_batch *b, const void *addr, size_t len)

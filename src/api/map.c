@@ -12,7 +12,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "facts.h"
+#include "cpu.h"
+#include "decide.h"
+#include "log.h"
+#include "map.h"
+#include "paths.h"
+#include "sys.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22

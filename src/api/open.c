@@ -14,9 +14,14 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "chain.h"
+#include "cpu.h"
 #include "facts.h"
 #include "journal.h"
+#include "log.h"
+#include "map.h"
 #include "strict.h"
+#include "sys.h"
 
 #define SM_DEFAULT_MODE 0600
 #define SM_ZERO_CHUNK (1u << 20)

@@ -3,26 +3,17 @@
  * Making ranges durable: the public entry points.  The cache-line path is
  * inlined (flush_fn, then a fence: no syscall, no lock, nothing written);
  * every other path goes through the mapping's table (path_*.c).  The
- * argument checks and their sentences live here, once.
+ * argument checks and their sentences are ranges.c's, shared by every
+ * entry point.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "facts.h"
-
-int sm_range_error(const struct syncmap *m, const char *what, const void *addr,
-		   size_t len)
-{
-	return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
-		       "%s %p+%zu is not inside the mapping %p+%zu",
-		       what, addr, len, (void *)m->addr, m->len);
-}
-
-int sm_readonly_error(void)
-{
-	return sm_fail(-EBADF, SYNCMAP_CAUSE_READ_ONLY, "%s",
-		       sm_cause_default_advice(SYNCMAP_CAUSE_READ_ONLY));
-}
+#include "cpu.h"
+#include "log.h"
+#include "mapping.h"
+#include "ranges.h"
+#include "tree.h"
 
 SM_EXPORT int syncmap_persist(struct syncmap *m, const void *addr, size_t len)
 {

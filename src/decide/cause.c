@@ -4,7 +4,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "cause.h"
+#include "cpu.h"
 
 static const char *const cause_names[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_NONE] = "none",

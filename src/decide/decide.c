@@ -19,7 +19,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "facts.h"
+#include "cause.h"
+#include "decide.h"
+#include "log.h"
 
 /* The names a sentence uses, with fallbacks for unknown parts. */
 struct sm_names {

@@ -16,7 +16,10 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 
-#include "facts.h"
+#include "chain.h"
+#include "log.h"
+#include "sys.h"
+#include "tree.h"
 
 #define SLAVE_DEPTH_MAX 4
 #define FIEMAP_EXTENTS 128

@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cpu.h"
+#include "log.h"
 
 static const struct {
 	const char *name, *env;

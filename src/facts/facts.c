@@ -17,7 +17,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "chain.h"
 #include "facts.h"
+#include "sys.h"
+#include "tree.h"
 
 #ifndef FS_XFLAG_DAX
 #define FS_XFLAG_DAX 0x00008000

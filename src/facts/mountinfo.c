@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "facts.h"
+#include "mountinfo.h"
 
 #define MOUNTINFO_FIELDS_MAX 64
 

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "facts.h"
+#include "sysfs.h"
 
 void sm_chain_init(struct sm_chain *c)
 {

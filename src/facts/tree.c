@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "facts.h"
+#include "sys.h"
+#include "tree.h"
 
 #define READ_ALL_INITIAL (64u << 10)
 #define READ_ALL_LIMIT (16u << 20)

@@ -8,7 +8,8 @@
  * syncmap_persist() and friends inline the cache-line path through
  * syncmap.flush_fn; these tables serve a path that wraps this one.
  */
-#include "internal.h"
+#include "cpu.h"
+#include "paths.h"
 
 static int line_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
 {

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "log.h"
+#include "paths.h"
+#include "ranges.h"
+#include "sys.h"
 
 static void page_round(uintptr_t *start, uintptr_t *end)
 {

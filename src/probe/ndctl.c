@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "probe.h"
 
 static void view_init(struct sm_ndctl_view *v)

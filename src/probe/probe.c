@@ -22,9 +22,15 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "probe.h"
+#include "chain.h"
+#include "cpu.h"
+#include "decide.h"
 #include "journal.h"
+#include "log.h"
+#include "map.h"
+#include "probe.h"
 #include "strict.h"
+#include "sys.h"
 
 /* Everything gathered before the facts are written out. */
 struct sm_gather {

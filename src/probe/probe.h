@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "facts.h"
+#include "decide.h"
 
 /* ---- ndctl.c: what libndctl and libdaxctl add to the sysfs chain. */
 struct sm_ndctl_view {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "probe.h"
 
 #define KEY_WIDTH 20

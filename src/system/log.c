@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "log.h"
 
 struct sm_logger {
 	syncmap_log_fn fn;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Safe access: copies in and out of a mapping during which a SIGBUS
- * (the file was truncated under the mapping, or a poisoned block was read)
- * becomes -EIO instead of killing the process.
+ * SIGBUS recovery: windows of code during which a SIGBUS at an address in
+ * a given range (a file truncated under its mapping, a poisoned block)
+ * becomes -EIO instead of killing the process.  syncmap_read_safe() and
+ * syncmap_write_safe() (copy.c) and strict mode's copies run in them.
  *
  * How: each thread keeps a stack of "windows" in thread-local storage; a
  * window is armed around the library's own loads and stores and records
@@ -24,8 +25,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "log.h"
 #include "safe.h"
+#include "sys.h"
 
 struct sm_window {
 	sigjmp_buf env;
@@ -156,115 +158,6 @@ int sm_safe_install(void)
 	}
 	pthread_mutex_unlock(&install_lock);
 	return r;
-}
-
-/* The work a window protects: everything in it may fault. */
-struct sm_copy {
-	struct syncmap *m;
-	void *dst;
-	const void *src;
-	size_t n;
-	bool flush;	/* write back the destination's cache lines too */
-};
-
-static void do_copy(const struct sm_copy *c)
-{
-	memmove(c->dst, c->src, c->n);
-	/* CLWB/CLFLUSH on a page beyond the end of the file faults like a
-	 * load, so the write-back belongs inside the window as well. */
-	if (c->flush && c->m->flush_fn)
-		c->m->flush_fn(c->dst, c->n);
-}
-
-/*
- * Nothing in here may take a lock or allocate: a fault jumps out of the
- * middle of it.  memmove and the flush loop do neither.
- */
-static int guarded_copy(const struct sm_copy *c)
-{
-	struct sm_window w;
-
-	w.lo = (uintptr_t)c->m->addr;
-	w.hi = w.lo + c->m->len;
-	w.prev = cur_window;
-	if (sigsetjmp(w.env, 0))
-		return -EIO;	/* the handler already popped the window */
-	cur_window = &w;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	do_copy(c);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	cur_window = w.prev;
-	return 0;
-}
-
-static int fault_error(const struct syncmap *m, const void *p, size_t n)
-{
-	return sm_fail(-EIO, SYNCMAP_CAUSE_ERROR,
-		       "SIGBUS while accessing %zu bytes at file offset %llu: the file was "
-		       "truncated under the mapping or the medium reported an error there",
-		       n, (unsigned long long)(m->offset + ((uintptr_t)p - (uintptr_t)m->addr)));
-}
-
-/* The caller's buffer must exist; the handler must be in front. */
-static int prepare(const void *buf)
-{
-	int r;
-
-	if (!buf)
-		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "buffer is NULL");
-	r = sm_safe_install();
-	if (r < 0)
-		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-			       "cannot install the SIGBUS handler: %s", strerror(-r));
-	return 0;
-}
-
-SM_EXPORT int syncmap_read_safe(struct syncmap *m, void *dst, const void *src,
-				size_t n)
-{
-	struct sm_copy c = { m, dst, src, n, false };
-	int r;
-
-	if (!m)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	if (!sm_in_range(m, src, n))
-		return sm_range_error(m, "source", src, n);
-	r = prepare(dst);
-	if (r < 0)
-		return r;
-	if (guarded_copy(&c) < 0)
-		return fault_error(m, src, n);
-	return 0;
-}
-
-SM_EXPORT int syncmap_write_safe(struct syncmap *m, void *dst, const void *src,
-				 size_t n)
-{
-	struct sm_copy c = { m, dst, src, n, true };
-	int r;
-
-	if (!m)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	if (!sm_in_range(m, dst, n))
-		return sm_range_error(m, "destination", dst, n);
-	if (m->rdonly)
-		return sm_readonly_error();
-	r = prepare(src);
-	if (r < 0)
-		return r;
-	if (guarded_copy(&c) < 0)
-		return fault_error(m, dst, n);
-	if (m->flush_fn) {
-		sm_fence();
-		return 0;
-	}
-	/* The other paths' write-back reports a page it cannot write as an
-	 * error; it does not fault. */
-	return m->ops->persist(m, (uintptr_t)dst, (uintptr_t)dst + n);
 }
 
 /*

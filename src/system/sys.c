@@ -23,7 +23,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "common.h"
+#include "sys.h"
 
 static int neg_errno(void)
 {

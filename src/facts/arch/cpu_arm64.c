@@ -28,7 +28,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-#include "internal.h"
+#include "cpu.h"
 
 #ifndef HWCAP_DCPOP
 #define HWCAP_DCPOP (1UL << 16)

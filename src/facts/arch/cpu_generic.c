@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "cpu.h"
 
 void sm_arch_cpu(struct sm_cpu *c)
 {

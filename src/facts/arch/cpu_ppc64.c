@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-#include "internal.h"
+#include "cpu.h"
 
 #ifndef PPC_FEATURE2_ARCH_2_07
 #define PPC_FEATURE2_ARCH_2_07 0x80000000UL

@@ -20,7 +20,8 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "cpu.h"
+#include "sys.h"
 
 /* arch/riscv/include/uapi/asm/hwprobe.h */
 #define HWPROBE_KEY_IMA_EXT_0 4

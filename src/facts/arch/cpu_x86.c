@@ -8,7 +8,7 @@
 #include <cpuid.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cpu.h"
 
 #define CPUID1_EDX_CLFLUSH (1u << 19)
 #define CPUID7_EBX_CLFLUSHOPT (1u << 23)

@@ -6,9 +6,10 @@
  * The portable code is slice-by-8 over tables built once.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
-#include "journal.h"
+#include "crc32c.h"
 
 static uint32_t table[8][256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;

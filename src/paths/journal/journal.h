@@ -11,7 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "common.h"
+#include "crc32c.h"
+#include "log.h"
+#include "mapping.h"
+#include "paths.h"
+#include "ranges.h"
+#include "sys.h"
 
 #define SM_J_SUFFIX ".syncmap-journal"
 #define SM_J_SLOT 512		/* two header slots, at 0 and 512 */

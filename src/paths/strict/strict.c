@@ -32,9 +32,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "log.h"
 #include "safe.h"
 #include "strict.h"
+#include "sys.h"
 
 static size_t round_down(size_t x, size_t line)
 {

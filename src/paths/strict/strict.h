@@ -10,7 +10,7 @@
 
 #include <pthread.h>
 
-#include "internal.h"
+#include "mapping.h"
 
 /* Flushed lines held at once per mapping before a flush is refused. */
 #define SM_STRICT_PENDING_MAX ((size_t)256 << 20)

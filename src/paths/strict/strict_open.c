@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "log.h"
+#include "paths.h"
 #include "strict.h"
+#include "sys.h"
 
 bool sm_strict_env(void)
 {

@@ -28,10 +28,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "log.h"
 #include "safe.h"
 #include "strict.h"
 #include "strict_report.h"
+#include "sys.h"
 
 #define SM_STRICT_FRAMES 48
 
