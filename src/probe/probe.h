@@ -78,4 +78,33 @@ void sm_buf_printf(struct sm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sm_buf_json_string(struct sm_buf *b, const char *s);
 
+/* ---- probe.c, probe_gather.c, probe_facts.c: one probe */
+
+/* Everything gathered before the facts are written out. */
+struct sm_gather {
+	const char *path;	/* as the caller gave it */
+	char persist_path[48];	/* the persist_path fact */
+	char dir[PATH_MAX];	/* the directory probed for a new file */
+	int fd;			/* the file, device or directory */
+	bool writable;		/* the trial may ask for PROT_WRITE */
+	struct sm_facts facts;
+	struct sm_trial trial;
+	struct sm_decision answer;
+	struct sm_ndctl_view ndctl;
+	int ndctl_err;
+	long long badblocks, badblocks_in_file;
+	char release[128];
+	char trial_note[PATH_MAX + 128];
+};
+
+/* probe_gather.c: open what path names (g->fd; g->dir for a new file). */
+int sm_probe_open_target(const char *path, struct sm_gather *g);
+/* The kernel's answers to a trial mapping (g->trial, g->trial_note). */
+void sm_probe_run_trial(struct sm_gather *g);
+/* The kernel release, libndctl's view, the bad blocks. */
+void sm_probe_gather_extras(struct sm_gather *g);
+/* probe_facts.c: every fact of g, in the report's order. */
+void sm_probe_emit_all(struct syncmap_probe *p, const struct sm_gather *g);
+void sm_probe_add_number(struct syncmap_probe *p, const char *key, long long v);
+
 #endif
