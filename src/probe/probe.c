@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,52 +29,6 @@
 #include "strict.h"
 #include "sys.h"
 
-void sm_probe_add(struct syncmap_probe *p, const char *key,
-		  enum sm_fact_kind kind, const char *fmt, ...)
-{
-	struct sm_fact *f;
-	va_list ap;
-	int n;
-
-	if (p->nfacts == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 32;
-		struct sm_fact *nf = realloc(p->facts, cap * sizeof(*nf));
-
-		if (!nf) {
-			p->oom = true;
-			return;
-		}
-		p->facts = nf;
-		p->cap = cap;
-	}
-	f = &p->facts[p->nfacts];
-	f->kind = kind;
-	f->key = strdup(key);
-	va_start(ap, fmt);
-	n = vasprintf(&f->value, fmt, ap);
-	va_end(ap);
-	if (!f->key || n < 0) {
-		free(f->key);
-		if (n >= 0)
-			free(f->value);
-		p->oom = true;
-		return;
-	}
-	p->nfacts++;
-}
-
-const struct sm_fact *sm_probe_find(const struct syncmap_probe *p,
-				    const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < p->nfacts; i++)
-		if (!strcmp(p->facts[i].key, key))
-			return &p->facts[i];
-	return NULL;
-}
-
-/* How a trial ended, for the report: "granted" or the errno's name. */
 static void answer_of(struct syncmap_probe *p, const struct sm_decision *d)
 {
 	p->map_sync = d->sync;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The report's facts, in the order the report lists them: the answer,
- * the path a persist takes, the journal, the kernel, the file system, the
- * device chain and the CPU.
+ * The report's facts: how one is stored (sm_probe_add) and found, and all
+ * of them in the order the report lists them: the answer, the path a
+ * persist takes, the journal, the kernel, the file system, the device
+ * chain and the CPU.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,52 @@
 #include "probe.h"
 #include "strict.h"
 
+void sm_probe_add(struct syncmap_probe *p, const char *key,
+		  enum sm_fact_kind kind, const char *fmt, ...)
+{
+	struct sm_fact *f;
+	va_list ap;
+	int n;
+
+	if (p->nfacts == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 32;
+		struct sm_fact *nf = realloc(p->facts, cap * sizeof(*nf));
+
+		if (!nf) {
+			p->oom = true;
+			return;
+		}
+		p->facts = nf;
+		p->cap = cap;
+	}
+	f = &p->facts[p->nfacts];
+	f->kind = kind;
+	f->key = strdup(key);
+	va_start(ap, fmt);
+	n = vasprintf(&f->value, fmt, ap);
+	va_end(ap);
+	if (!f->key || n < 0) {
+		free(f->key);
+		if (n >= 0)
+			free(f->value);
+		p->oom = true;
+		return;
+	}
+	p->nfacts++;
+}
+
+const struct sm_fact *sm_probe_find(const struct syncmap_probe *p,
+				    const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfacts; i++)
+		if (!strcmp(p->facts[i].key, key))
+			return &p->facts[i];
+	return NULL;
+}
+
+/* How a trial ended, for the report: "granted" or the errno's name. */
 /* Facts whose value may be unknown: JSON null, "unknown" in the API. */
 static void add_bool(struct syncmap_probe *p, const char *key, int v)
 {
