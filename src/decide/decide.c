@@ -419,6 +419,15 @@ static void journal_over_page(const struct sm_facts *f, const struct sm_policy *
 		 f->fd.path[0] ? f->fd.path : "<file>", SM_J_SUFFIX_TEXT);
 }
 
+/* SYNCMAP_FORBID_SYNC: the cause's own sentence, but for what the journal
+ * does when it takes the page path's place. */
+static void forbidden(const struct sm_policy *p, struct sm_decision *d)
+{
+	snprintf(d->advice, sizeof(d->advice), "the caller asked for SYNCMAP_FORBID_SYNC, so %s",
+		 journaled(p) ? SM_SAYS_JOURNAL : "persisting uses msync");
+	set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_FORBIDDEN, d->advice);
+}
+
 /* The path without the journal: the caller's flags first, then the
  * environment, then the kernel's answer to MAP_SYNC. */
 static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
@@ -438,11 +447,7 @@ static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
 		return;
 	}
 	if (p->flags & SYNCMAP_FORBID_SYNC) {
-		/* The cause's own sentence, but for what the journal does. */
-		snprintf(d->advice, sizeof(d->advice),
-			 "the caller asked for SYNCMAP_FORBID_SYNC, so %s",
-			 journaled(p) ? SM_SAYS_JOURNAL : "persisting uses msync");
-		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_FORBIDDEN, d->advice);
+		forbidden(p, d);
 		return;
 	}
 	if (p->forced == SM_FORCE_PAGE || t->sync == SM_NOT_TRIED) {
