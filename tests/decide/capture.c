@@ -27,7 +27,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "facts.h"
+#include "internal.h"
 #include "facts_text.h"
 #include "syncmap.h"
 

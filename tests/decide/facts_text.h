@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "facts.h"
+#include "internal.h"
 
 /* One "key values" line per group of facts (target, fstype, mount, chain,
  * names, region, devdax). */

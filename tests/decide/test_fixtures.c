@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "facts.h"
+#include "internal.h"
 #include "facts_text.h"
 
 static const char *fixtures;

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "facts.h"
+#include "internal.h"
 
 #define CELL_MAX 512
 #define VARIANTS_MAX 2

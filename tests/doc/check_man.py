@@ -329,7 +329,8 @@ class Checker:
 INTERNAL_ERRNOS = {"probe.c": {"EPROTO"}}
 # Files without exports whose errors surface through another file's.
 ERRNO_OWNER = {"map.c": "open.c", "strict.c": "persist.c", "strict_open.c": "open.c",
-               "strict_run.c": "open.c"}
+               "strict_run.c": "open.c", "ranges.c": "persist.c",
+               "probe_gather.c": "probe.c", "probe_facts.c": "probe.c"}
 RETURNED_ERRNO = re.compile(r"(?:return -|sm_fail\(-|\? -|: -)(E[A-Z0-9]+)\b")
 
 
@@ -338,10 +339,11 @@ def errno_check(src_dir, man_dir, pages):
     one of the pages documenting that file's functions."""
     errors = []
     defined, returned = {}, {}
-    for fn in sorted(os.listdir(src_dir)):
-        if not fn.endswith(".c"):
-            continue
-        with open(os.path.join(src_dir, fn), encoding="utf-8") as f:
+    # src/ is grouped in folders by layer; file names are unique across them.
+    files = {fn: os.path.join(root, fn) for root, _, names in os.walk(src_dir)
+             for fn in names if fn.endswith(".c")}
+    for fn in sorted(files):
+        with open(files[fn], encoding="utf-8") as f:
             text = strip_c_comments(f.read())
         for name in re.findall(r"SM_EXPORT\b[^(;]*?\b(syncmap_\w+)\s*\(", text):
             defined.setdefault(fn, set()).add(name)

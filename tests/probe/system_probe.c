@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "facts.h"
+#include "internal.h"
 
 static char dir[256];
 

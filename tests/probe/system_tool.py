@@ -66,6 +66,12 @@ def check_contract(obj, path):
               "no MAP_SYNC means page granularity and a cause")
     if obj.get("granularity") == "byte":
         check(obj.get("persistence_domain") == "cpu_cache", "byte only under cpu_cache")
+    # MAP_SYNC granted, or refused with EOPNOTSUPP, proves the kernel knows
+    # MAP_SHARED_VALIDATE: the report may not call that unknown.
+    trial = obj.get("trial_mmap") or ""
+    if " granted" in trial or "refused with EOPNOTSUPP" in trial:
+        check(obj.get("map_sync_known") is True,
+              f"map_sync_known is true after {trial!r}: {obj.get('map_sync_known')!r}")
 
 
 def probe_json(*paths):

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "probe.h"
 
 static struct syncmap_probe *report(void)

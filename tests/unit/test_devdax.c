@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "facts.h"
+#include "internal.h"
 #include "mock.h"
 
 #define MiB (1u << 20)

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page path: an ordinary shared mapping, made durable by the kernel.
+ * A persist is msync(MS_SYNC) of the pages under the range; flush starts
+ * their write-back with sync_file_range and drain is one fdatasync; a
+ * batch merges its ranges page-wise, starts the write-back of each run and
+ * ends with one fdatasync.  Every error is returned with advice: after a
+ * failed write-back the kernel has dropped the pages' dirty state, so the
+ * caller has to write the data again.
+ *
+ * A read-only mapping gets a table that refuses everything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "log.h"
+#include "paths.h"
+#include "ranges.h"
+#include "sys.h"
+
+static void page_round(uintptr_t *start, uintptr_t *end)
+{
+	uintptr_t mask = (uintptr_t)sm_page_size() - 1;
+
+	*start &= ~mask;
+	*end = (*end + mask) & ~mask;
+}
+
+static uint64_t file_offset(const struct syncmap *m, uintptr_t a)
+{
+	return m->offset + (a - (uintptr_t)m->map_base);
+}
+
+int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end)
+{
+	int r;
+
+	page_round(&start, &end);
+	r = sm_sys_msync((void *)start, end - start, MS_SYNC);
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "msync of %zu bytes at file offset %llu failed: %s; "
+			       "that data may not be durable, write it again and persist it again",
+			       (size_t)(end - start), (unsigned long long)file_offset(m, start),
+			       strerror(-r));
+	return 0;
+}
+
+/* Start write-back of the pages under [start, end) without waiting. */
+static int page_flush(struct syncmap *m, uintptr_t start, uintptr_t end)
+{
+	uint64_t off;
+	int r;
+
+	page_round(&start, &end);
+	off = file_offset(m, start);
+	r = sm_sys_sync_file_range(m->fd, off, end - start, SYNC_FILE_RANGE_WRITE);
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "starting write-back of %zu bytes at file offset %llu failed: %s",
+			       (size_t)(end - start), (unsigned long long)off, strerror(-r));
+	return 0;
+}
+
+static int page_drain(struct syncmap *m)
+{
+	int r = sm_sys_fdatasync(m->fd);
+
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "fdatasync failed: %s; data flushed since the last drain may not be "
+			       "durable, write it again and persist it again", strerror(-r));
+	return 0;
+}
+
+/* Merge the ranges page-wise and start the write-back of each run. */
+static int write_back_runs(struct syncmap *m, struct sm_range *r, size_t *n)
+{
+	size_t i;
+	int err;
+
+	*n = sm_ranges_coalesce(r, *n, (uintptr_t)sm_page_size());
+	for (i = 0; i < *n; i++) {
+		err = page_flush(m, r[i].start, r[i].end);
+		if (err < 0)
+			return err;
+	}
+	*n = 0;
+	return 0;
+}
+
+/* Full: merge, and if that frees nothing start the write-back now; the
+ * commit's fdatasync still covers these pages. */
+static int page_full(struct syncmap *m, struct sm_range *r, size_t *n)
+{
+	size_t cap = *n;
+
+	*n = sm_ranges_coalesce(r, *n, (uintptr_t)sm_page_size());
+	return *n == cap ? write_back_runs(m, r, n) : 0;
+}
+
+static int page_commit(struct syncmap *m, struct sm_range *r, size_t n)
+{
+	int err = write_back_runs(m, r, &n);
+
+	if (err < 0)
+		return err;
+	err = sm_sys_fdatasync(m->fd);
+	if (err < 0)
+		return sm_fail(err, SYNCMAP_CAUSE_ERROR,
+			       "fdatasync of the batch failed: %s; the batch's data may not be "
+			       "durable, write it again and commit it again", strerror(-err));
+	return 0;
+}
+
+const struct sm_path_ops sm_page_ops = {
+	.name = "page",
+	.persist = sm_page_sync,
+	.flush = page_flush,
+	.drain = page_drain,
+	.commit = page_commit,
+	.full = page_full,
+};
+
+static int ro_range(struct syncmap *m, uintptr_t start, uintptr_t end)
+{
+	(void)m;
+	(void)start;
+	(void)end;
+	return sm_readonly_error();
+}
+
+static int ro_drain(struct syncmap *m)
+{
+	(void)m;
+	return sm_readonly_error();
+}
+
+const struct sm_path_ops sm_rdonly_ops = {
+	.name = "read_only",
+	.persist = ro_range,
+	.flush = ro_range,
+	.drain = ro_drain,
+};
