@@ -330,7 +330,11 @@ INTERNAL_ERRNOS = {"probe.c": {"EPROTO"}}
 # Files without exports whose errors surface through another file's.
 ERRNO_OWNER = {"map.c": "open.c", "strict.c": "persist.c", "strict_open.c": "open.c",
                "strict_run.c": "open.c", "ranges.c": "persist.c",
-               "probe_gather.c": "probe.c", "probe_facts.c": "probe.c"}
+               "probe_gather.c": "probe.c", "probe_facts.c": "probe.c",
+               # The journaled path: its opening fails syncmap_open(), its
+               # operations a persist.
+               "journal.c": "open.c", "sidecar.c": "open.c", "replay.c": "open.c",
+               "group.c": "persist.c", "ops.c": "persist.c"}
 RETURNED_ERRNO = re.compile(r"(?:return -|sm_fail\(-|\? -|: -)(E[A-Z0-9]+)\b")
 
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The journal's on-disk format (journal_format.c, pure) and the path that
- * writes it (journal.c).  All integers are in the byte order of the CPU
- * that wrote them: a journal is replayed on the machine that wrote it.
+ * The journal as the rest of the library sees it: its on-disk format
+ * (journal_format.c, pure; little-endian on every CPU) and the calls that
+ * open, resize and count a journaled mapping (journal.c, ops.c).  The
+ * path's own parts are in journal_int.h.
  */
 #ifndef SYNCMAP_JOURNAL_H
 #define SYNCMAP_JOURNAL_H
