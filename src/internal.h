@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -24,6 +25,7 @@
 #define SM_OPEN_VALID ((1U << 11) - 1)
 #define SM_COPY_VALID ((1U << 1) - 1)
 #define SM_PROBE_VALID ((1U << 1) - 1)
+#define SM_GROW_VALID ((1U << 1) - 1)
 #define SM_CAUSE_COUNT (SYNCMAP_CAUSE_JOURNAL_BUSY + 1)
 
 #ifndef MAP_SHARED_VALIDATE
@@ -103,7 +105,28 @@ struct syncmap {
 	int deep_flush;		/* the region's: 1 flushes, 0 nothing to, -1 none */
 	char *deep_flush_path;	/* its attribute when it flushes */
 	char advice[SM_ADVICE_MAX];
+	/* Growing (grow.c).  len and map_len change only under grow_lock,
+	 * and are read with sm_len()/sm_map_len() by threads that do not
+	 * hold it; reserve is the address space held from map_base. */
+	pthread_mutex_t grow_lock;
+	size_t reserve;
+	unsigned open_flags;
 };
+
+/* The lengths a grow may change while other threads read them. */
+static inline size_t sm_len(const struct syncmap *m)
+{
+	return __atomic_load_n(&m->len, __ATOMIC_ACQUIRE);
+}
+static inline size_t sm_map_len(const struct syncmap *m)
+{
+	return __atomic_load_n(&m->map_len, __ATOMIC_ACQUIRE);
+}
+/* What munmap gets at close: the mapping and the rest of its reservation. */
+static inline size_t sm_map_span(const struct syncmap *m)
+{
+	return m->reserve > m->map_len ? m->reserve : m->map_len;
+}
 
 struct sm_range {
 	uintptr_t start, end;	/* [start, end) */
@@ -125,6 +148,8 @@ int sm_sys_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		uint64_t off, void **out);
 int sm_sys_mremap(void *addr, size_t len, size_t new_len, int flags, void **out);
+/* Move [addr, addr + len) to new_addr (MREMAP_MAYMOVE | MREMAP_FIXED). */
+int sm_sys_mremap_fixed(void *addr, size_t len, void *new_addr);
 int sm_sys_munmap(void *addr, size_t len);
 int sm_sys_msync(void *addr, size_t len, int flags);
 int sm_sys_madvise(void *addr, size_t len, int advice);
@@ -253,7 +278,9 @@ static inline bool sm_in_range(const struct syncmap *m, const void *addr, size_t
 {
 	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->addr;
 
-	return a >= base && a - base <= m->len && len <= m->len - (a - base);
+	size_t mlen = sm_len(m);
+
+	return a >= base && a - base <= mlen && len <= mlen - (a - base);
 }
 /* -EINVAL: "WHAT ADDR+LEN is not inside the mapping ..." */
 int sm_range_error(const struct syncmap *m, const char *what, const void *addr,
@@ -269,6 +296,12 @@ extern const struct sm_path_ops sm_rdonly_ops;
 extern const struct sm_path_ops sm_journal_ops;
 /* msync of the pages under [start, end), with advice on failure. */
 int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end);
+
+/* ---- grow.c: room to grow, and growing. */
+/* At the end of an open: take the lock, hold reserve bytes of address
+ * space from the mapping's start and move the mapping (and a strict
+ * view) there.  -errno with advice; on failure the mapping is as it was. */
+int sm_grow_setup(struct syncmap *m, unsigned flags, uint64_t reserve);
 
 /* ---- batch.c: sort and merge ranges in place, returns the new count. */
 size_t sm_ranges_coalesce(struct sm_range *r, size_t n, uintptr_t page);

@@ -15,7 +15,7 @@ int sm_range_error(const struct syncmap *m, const char *what, const void *addr,
 {
 	return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR,
 		       "%s %p+%zu is not inside the mapping %p+%zu",
-		       what, addr, len, (void *)m->addr, m->len);
+		       what, addr, len, (void *)m->addr, sm_len(m));
 }
 
 int sm_readonly_error(void)

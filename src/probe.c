@@ -596,7 +596,8 @@ SM_EXPORT int syncmap_probe_mapping(const struct syncmap *m,
 	gather_extras(g);
 	emit_all(p, g);
 	add_number(p, "mapping_offset", (long long)m->offset);
-	add_number(p, "mapping_length", (long long)m->len);
+	add_number(p, "mapping_length", (long long)sm_len(m));
+	add_number(p, "mapping_reserved", (long long)syncmap_reserved(m));
 	return finish(p, g, out);
 }
 

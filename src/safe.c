@@ -185,7 +185,7 @@ static int guarded_copy(const struct sm_copy *c)
 	struct sm_window w;
 
 	w.lo = (uintptr_t)c->m->addr;
-	w.hi = w.lo + c->m->len;
+	w.hi = w.lo + sm_len(c->m);
 	w.prev = cur_window;
 	if (sigsetjmp(w.env, 0))
 		return -EIO;	/* the handler already popped the window */
