@@ -238,32 +238,60 @@ static void *work(void *arg)
 	uint8_t *base = syncmap_addr(w->m);
 
 	while (!__atomic_load_n(w->stop, __ATOMIC_ACQUIRE) && !w->err) {
-		/* A line of the first MiB, and the last line the length read
-		 * now allows (a new range as soon as it is published). */
+		/* A line of the first MiB, and this thread's line at the end
+		 * of the length read now (a new range as soon as it is
+		 * published).  Lines are the unit persists copy: no two
+		 * threads store into one. */
 		uint8_t *own = base + (w->id * 1024 + (w->persists % 16) * LINE);
 		size_t len = syncmap_length(w->m);
-		uint8_t *last = base + (len & ~(size_t)(LINE - 1)) - LINE;
+		uint8_t *last = base + (len & ~(size_t)(LINE - 1)) - (w->id + 1) * LINE;
 
-		__atomic_store_n(own, (uint8_t)w->persists, __ATOMIC_RELAXED);
+		*own = (uint8_t)w->persists;
 		w->err = syncmap_persist(w->m, own, LINE);
 		if (!w->err) {
-			__atomic_store_n(last + w->id, (uint8_t)(w->id + 1), __ATOMIC_RELAXED);
+			*last = (uint8_t)(w->id + 1);
 			w->err = syncmap_persist(w->m, last, LINE);
 		}
-		w->persists++;
+		__atomic_add_fetch(&w->persists, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
 
+static unsigned long persists_of(struct worker *w)
+{
+	unsigned long n = 0;
+
+	for (unsigned i = 0; i < THREADS; i++)
+		n += __atomic_load_n(&w[i].persists, __ATOMIC_ACQUIRE);
+	return n;
+}
+
+struct growing {
+	struct syncmap *m;
+	struct worker *w;
+};
+
+/* Wait (up to 2 s) for the workers to persist again: grows are fast next
+ * to a journal's fdatasync, and the point is to interleave them. */
+static void let_workers_run(struct worker *w)
+{
+	unsigned long n = persists_of(w);
+
+	for (int i = 0; i < 20000 && persists_of(w) == n; i++)
+		usleep(100);
+}
+
 static void *grower(void *arg)
 {
-	struct syncmap *m = arg;
+	struct growing *gr = arg;
+	struct syncmap *m = gr->m;
 	int r = 0;
 
 	while (r == 0 && syncmap_length(m) < 16 * MIB) {
 		size_t len = syncmap_length(m) + MIB / 2;
 
 		r = syncmap_grow(m, len, 0);
+		let_workers_run(gr->w);
 		/* The other grower went further first: not a shrink of ours. */
 		if (r == -EINVAL && syncmap_length(m) > len)
 			r = 0;
@@ -277,24 +305,32 @@ static void threads_on(const char *path, unsigned flags)
 	struct worker w[THREADS];
 	pthread_t t[THREADS], g[2];
 	volatile bool stop = false;
+	struct growing gr = { m, w };
+	unsigned long before;
 	void *res;
 
 	for (unsigned i = 0; i < THREADS; i++) {
 		w[i] = (struct worker){ m, &stop, i, 0, 0 };
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
 	}
+	/* Every worker is persisting before the grows start. */
+	for (unsigned i = 0; i < THREADS; i++)
+		while (__atomic_load_n(&w[i].persists, __ATOMIC_ACQUIRE) == 0)
+			sched_yield();
+	before = persists_of(w);
 	/* Two growers at once: their grows are ordered, both succeed. */
 	for (unsigned i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&g[i], NULL, grower, m), 0);
+		assert_int_equal(pthread_create(&g[i], NULL, grower, &gr), 0);
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(pthread_join(g[i], &res), 0);
 		assert_int_equal((intptr_t)res, 0);
 	}
+	/* The workers went on while the mapping grew. */
+	assert_true(persists_of(w) > before);
 	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < THREADS; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].err, 0);
-		assert_true(w[i].persists > 0);
 	}
 	assert_true(syncmap_length(m) >= 16 * MIB);
 	assert_int_equal(syncmap_close(m), 0);
