@@ -42,6 +42,7 @@ struct bench_opts {
 	const char *fault_dir;	/* --fault: run only case 6 there */
 	bool journal;		/* --journal: only the journal cases, in dir */
 	bool extend;		/* --extend: only journaled extensions, in dir */
+	bool grow;		/* --grow: syncmap_grow against its system calls, in dir */
 	unsigned fault_rounds;
 	uint64_t fixed;		/* --fixed N: one run of N iterations each */
 	unsigned reps_cpu, reps_page, reps_journal;
@@ -163,6 +164,8 @@ int bench_fault(const struct bench_opts *o);
 int bench_journal(const struct bench_opts *o);
 /* extend.c: journaled opens that extend the file (--extend). */
 int bench_extend(const struct bench_opts *o);
+/* grow.c: --grow */
+int bench_grow(const struct bench_opts *o);
 
 /* files.c, for the journal cases: a libpmem2 view of fd at PAGE
  * granularity. */

@@ -7,6 +7,7 @@
  *   syncmap-bench --fault DIR [--json] [--rounds N]
  *   syncmap-bench --journal [--json] [--quick] [--dir DIR]
  *   syncmap-bench --extend [--json] [--quick] [--dir DIR]
+ *   syncmap-bench --grow [--json] [--quick] [--dir DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 		"       syncmap-bench --fault DIR [--json] [--quick] [--rounds N]\n"
 		"       syncmap-bench --journal [--json] [--quick] [--dir DIR]\n"
 		"       syncmap-bench --extend [--json] [--quick] [--dir DIR]\n"
+		"       syncmap-bench --grow [--json] [--quick] [--dir DIR]\n"
 		"\n"
 		"  --json       one JSON object per line instead of a table\n"
 		"  --quick      fewer and shorter repetitions (a smoke test)\n"
@@ -39,6 +41,9 @@ static void usage(FILE *out)
 		"  --extend     only journaled opens that extend a file in DIR by 1 MiB: the\n"
 		"               open, persist and close, and what an fdatasync of the new\n"
 		"               size would add\n"
+		"  --grow       only syncmap_grow() by 1 MiB, 64 MiB and 1 GiB against the\n"
+		"               fallocate + mmap(MAP_FIXED) it needs, and 64 B appends into a\n"
+		"               mapping that grows against one sized in advance, in DIR\n"
 		"  --fixed N    no timing: run each single-threaded entry once, N iterations,\n"
 		"               with a callgrind dump per entry (see bench/callgrind.sh)\n");
 }
@@ -87,13 +92,14 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "fixed", required_argument, NULL, 'x' },
 		{ "journal", no_argument, NULL, 'J' },
 		{ "extend", no_argument, NULL, 'E' },
+		{ "grow", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
 	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
-	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JEh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JEGh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
@@ -104,6 +110,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'x': o->fixed = strtoull(optarg, NULL, 10); break;
 		case 'J': o->journal = true; break;
 		case 'E': o->extend = true; break;
+		case 'G': o->grow = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -131,6 +138,8 @@ int main(int argc, char **argv)
 		return bench_journal(&o) < 0 ? 1 : 0;
 	if (o.extend)
 		return bench_extend(&o) < 0 ? 1 : 0;
+	if (o.grow)
+		return bench_grow(&o) < 0 ? 1 : 0;
 	bench_set_fixed(o.fixed);
 	r = bench_files_open(&f, &o);
 	if (r < 0)

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --grow: what syncmap_grow() costs next to the system calls it needs.
+ * On files in --dir, interleaved, median of the rounds, for steps of
+ * 1 MiB, 64 MiB and 1 GiB (--quick: 1 MiB and 64 MiB):
+ *
+ *   raw     fallocate of the new range, then mmap(MAP_SHARED | MAP_FIXED)
+ *           of it over a PROT_NONE reservation: the baseline, the least a
+ *           grow in place can do on the page and journal paths (MAP_SYNC
+ *           adds MAP_SHARED_VALIDATE | MAP_SYNC and nothing else)
+ *   grow    syncmap_grow() by the same step, on a mapping opened with
+ *           syncmap_open_reserve() (page path, SYNCMAP_FORBID_SYNC)
+ *
+ * Each round starts both from a fresh 1 MiB file, so no step sees
+ * another's extents.  Then the append rows: 64-byte records persisted one
+ * by one into a mapping sized in advance ("sized"), and into one that
+ * starts at 1 MiB and grows by 1 MiB whenever the next record would not
+ * fit ("growing"), for the same number of records: the rate of each.  The
+ * append rows run in --cpu-dir (tmpfs by default), where a persist is
+ * cheap, so that what a grow adds is not lost in a disk's flush time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define G_BASE ((uint64_t)1 << 20)
+#define G_STEPS 3
+#define G_REC 64u
+
+static const uint64_t g_step[G_STEPS] = { (uint64_t)1 << 20, (uint64_t)64 << 20,
+					  (uint64_t)1 << 30 };
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_us(uint64_t *col, unsigned n)
+{
+	qsort(col, n, sizeof(*col), cmp_u64);
+	return (double)col[n / 2] / 1e3;
+}
+
+static int fail(const char *what, int r)
+{
+	fprintf(stderr, "syncmap-bench --grow: %s: %s (%s)\n", what, strerror(-r),
+		syncmap_last_advice());
+	return r;
+}
+
+/* One raw grow by step of a fresh G_BASE-byte file: its nanoseconds. */
+static int raw_round(const char *path, uint64_t step, uint64_t *ns)
+{
+	size_t total = (size_t)(G_BASE + step);
+	void *res = MAP_FAILED, *p;
+	int fd, r = 0;
+	uint64_t t0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fallocate(fd, 0, 0, (off_t)G_BASE) < 0)
+		r = -errno;
+	if (r == 0)
+		res = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == 0 && (res == MAP_FAILED ||
+		       mmap(res, G_BASE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+		       MAP_FAILED))
+		r = -errno;
+	if (r == 0) {
+		t0 = bench_now_ns();
+		if (fallocate(fd, 0, (off_t)G_BASE, (off_t)step) < 0)
+			r = -errno;
+		p = r ? MAP_FAILED : mmap((uint8_t *)res + G_BASE, (size_t)step,
+					  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+					  (off_t)G_BASE);
+		*ns = bench_now_ns() - t0;
+		if (r == 0 && p == MAP_FAILED)
+			r = -errno;
+	}
+	if (res != MAP_FAILED)
+		munmap(res, total);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return r ? fail("raw fallocate + mmap", r) : 0;
+}
+
+static int lib_round(const char *path, uint64_t step, uint64_t *ns)
+{
+	struct syncmap *m;
+	uint64_t t0;
+	int r;
+
+	unlink(path);
+	r = syncmap_open_reserve(path, SYNCMAP_CREATE | SYNCMAP_FORBID_SYNC, 0600, G_BASE,
+				 G_BASE + step, &m);
+	if (r)
+		return fail("open", r);
+	t0 = bench_now_ns();
+	r = syncmap_grow(m, G_BASE + step, 0);
+	*ns = bench_now_ns() - t0;
+	syncmap_close(m);
+	unlink(path);
+	return r ? fail("grow", r) : 0;
+}
+
+/* n records of G_REC bytes appended and persisted one by one. */
+static int append(const char *path, uint64_t n, bool growing, uint64_t *ns)
+{
+	uint64_t size = growing ? G_BASE : n * G_REC, t0;
+	struct syncmap *m;
+	uint8_t *base;
+	int r;
+
+	unlink(path);
+	r = syncmap_open_reserve(path, SYNCMAP_CREATE | SYNCMAP_FORBID_SYNC, 0600, size,
+				 n * G_REC + G_BASE, &m);
+	if (r)
+		return fail("open for appends", r);
+	base = syncmap_addr(m);
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < n && r == 0; i++) {
+		if ((i + 1) * G_REC > syncmap_length(m))
+			r = syncmap_grow(m, syncmap_length(m) + G_BASE, 0);
+		memset(base + i * G_REC, (int)i, G_REC);
+		if (r == 0)
+			r = syncmap_persist(m, base + i * G_REC, G_REC);
+	}
+	*ns = bench_now_ns() - t0;
+	syncmap_close(m);
+	unlink(path);
+	return r ? fail("append", r) : 0;
+}
+
+static void report(unsigned rounds, int steps, uint64_t *t, uint64_t recs, uint64_t *a,
+		   unsigned arounds, bool json)
+{
+	if (!json)
+		printf("syncmap-bench --grow: median of %u rounds, interleaved, microseconds\n"
+		       "%-10s %12s %12s %8s\n", rounds, "step", "raw", "grow", "ratio");
+	for (int s = 0; s < steps; s++) {
+		double raw = median_us(&t[(size_t)(2 * s) * rounds], rounds);
+		double lib = median_us(&t[(size_t)(2 * s + 1) * rounds], rounds);
+
+		if (json)
+			printf("{\"case\":\"grow\",\"step_mib\":%llu,\"raw_us\":%.1f,\"grow_us\":%.1f,"
+			       "\"ratio\":%.3f}\n", (unsigned long long)(g_step[s] >> 20), raw, lib,
+			       lib / raw);
+		else
+			printf("%-7llu MiB %12.1f %12.1f %8.3f\n",
+			       (unsigned long long)(g_step[s] >> 20), raw, lib, lib / raw);
+	}
+	{
+		double sized = median_us(a, arounds), grown = median_us(a + arounds, arounds);
+		double rs = (double)recs / (sized / 1e6), rg = (double)recs / (grown / 1e6);
+
+		if (json)
+			printf("{\"case\":\"grow-append\",\"records\":%llu,\"sized_per_s\":%.0f,"
+			       "\"growing_per_s\":%.0f,\"ratio\":%.3f}\n", (unsigned long long)recs,
+			       rs, rg, rg / rs);
+		else
+			printf("append %llu x %u B, persisted each: sized %.0f/s, growing by 1 MiB "
+			       "%.0f/s, ratio %.3f\n", (unsigned long long)recs, G_REC, rs, rg, rg / rs);
+	}
+}
+
+int bench_grow(const struct bench_opts *o)
+{
+	unsigned rounds = o->quick ? 3 : 15, arounds = o->quick ? 1 : 5;
+	int steps = o->quick ? 2 : G_STEPS;
+	uint64_t recs = o->quick ? 20000 : 100000, *a = calloc(2 * (size_t)arounds, 8);
+	uint64_t *t = calloc((size_t)rounds * 2 * G_STEPS, sizeof(*t));
+	char path[4096];
+	int r = t && a ? 0 : -ENOMEM;
+
+	snprintf(path, sizeof(path), "%s/syncmap-bench-grow.%ld", o->dir, (long)getpid());
+	for (unsigned i = 0; i < rounds && r == 0; i++)
+		for (int s = 0; s < steps && r == 0; s++) {
+			r = raw_round(path, g_step[s], &t[(size_t)(2 * s) * rounds + i]);
+			if (r == 0)
+				r = lib_round(path, g_step[s], &t[(size_t)(2 * s + 1) * rounds + i]);
+		}
+	snprintf(path, sizeof(path), "%s/syncmap-bench-grow.%ld", o->cpu_dir, (long)getpid());
+	for (unsigned i = 0; i < arounds && r == 0; i++) {
+		r = append(path, recs, false, &a[i]);
+		if (r == 0)
+			r = append(path, recs, true, &a[arounds + i]);
+	}
+	if (r == 0)
+		report(rounds, steps, t, recs, a, arounds, o->json);
+	free(t);
+	free(a);
+	return r;
+}
