@@ -18,6 +18,9 @@
  * fit ("growing"), for the same number of records: the rate of each.  The
  * append rows run in --cpu-dir (tmpfs by default), where a persist is
  * cheap, so that what a grow adds is not lost in a disk's flush time.
+ * Last, persists of one line of the first MiB before and after a 64 MiB
+ * grow of the same mapping (also in --cpu-dir): a grow leaves them as
+ * they were.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +142,62 @@ static int append(const char *path, uint64_t n, bool growing, uint64_t *ns)
 	return r ? fail("append", r) : 0;
 }
 
+/* Persists of one line of the first MiB, before and after a 64 MiB grow:
+ * the median nanoseconds of each, over G_PERSISTS persists. */
+#define G_PERSISTS 2001u
+
+static int persist_median(struct syncmap *m, uint64_t *out)
+{
+	static uint64_t ns[G_PERSISTS];
+	uint8_t *p = syncmap_addr(m);
+	int r = 0;
+
+	for (unsigned i = 0; i < G_PERSISTS && r == 0; i++) {
+		uint64_t t0;
+
+		p[(i % 64) * G_REC] = (uint8_t)i;
+		t0 = bench_now_ns();
+		r = syncmap_persist(m, p + (i % 64) * G_REC, G_REC);
+		ns[i] = bench_now_ns() - t0;
+	}
+	qsort(ns, G_PERSISTS, sizeof(ns[0]), cmp_u64);
+	*out = ns[G_PERSISTS / 2];
+	return r;
+}
+
+static int persist_rows(const char *path, uint64_t out[2])
+{
+	struct syncmap *m;
+	int r;
+
+	unlink(path);
+	r = syncmap_open_reserve(path, SYNCMAP_CREATE | SYNCMAP_FORBID_SYNC, 0600, G_BASE,
+				 G_BASE + ((uint64_t)64 << 20), &m);
+	if (r)
+		return fail("open for persists", r);
+	r = persist_median(m, &out[0]);
+	if (r == 0)
+		r = syncmap_grow(m, G_BASE + ((uint64_t)64 << 20), 0);
+	if (r == 0)
+		r = persist_median(m, &out[1]);
+	syncmap_close(m);
+	unlink(path);
+	return r ? fail("persists around a grow", r) : 0;
+}
+
+static void report_persists(const uint64_t p[2], bool json)
+{
+	if (json)
+		printf("{\"case\":\"grow-persist\",\"before_ns\":%llu,\"after_ns\":%llu,"
+		       "\"ratio\":%.3f}\n", (unsigned long long)p[0], (unsigned long long)p[1],
+		       (double)p[1] / (double)p[0]);
+	else
+		printf("persist of a line in the first MiB, median of %u: before a 64 MiB grow "
+		       "%llu ns, after it %llu ns, ratio %.3f\n", G_PERSISTS,
+		       (unsigned long long)p[0], (unsigned long long)p[1],
+		       (double)p[1] / (double)p[0]);
+}
+
 static void report(unsigned rounds, int steps, uint64_t *t, uint64_t recs, uint64_t *a,
 		   unsigned arounds, bool json)
 {
@@ -177,6 +236,7 @@ int bench_grow(const struct bench_opts *o)
 	int steps = o->quick ? 2 : G_STEPS;
 	uint64_t recs = o->quick ? 20000 : 100000, *a = calloc(2 * (size_t)arounds, 8);
 	uint64_t *t = calloc((size_t)rounds * 2 * G_STEPS, sizeof(*t));
+	uint64_t pr[2] = { 0, 0 };
 	char path[4096];
 	int r = t && a ? 0 : -ENOMEM;
 
@@ -194,7 +254,11 @@ int bench_grow(const struct bench_opts *o)
 			r = append(path, recs, true, &a[arounds + i]);
 	}
 	if (r == 0)
+		r = persist_rows(path, pr);
+	if (r == 0) {
 		report(rounds, steps, t, recs, a, arounds, o->json);
+		report_persists(pr, o->json);
+	}
 	free(t);
 	free(a);
 	return r;

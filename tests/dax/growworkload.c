@@ -145,6 +145,28 @@ static int one_round(const struct log *l, struct syncmap *m, uint64_t round, boo
 	return 0;
 }
 
+/*
+ * The guest keeps the run it just verified beside the new one, and two
+ * files of 257 MiB do not fit the guest's 512 MiB file systems beside the
+ * other workloads.  This boot verified that run before it started the
+ * workloads (a boot cut while it verifies starts none), so its file is no
+ * longer needed.
+ */
+static void drop_last_run(const struct log *l)
+{
+	char path[4200];
+	const char *slash = strrchr(l->target, '/');
+	int n = slash ? (int)(slash - l->target) : 0;
+
+	if (!slash || l->run < 2)
+		return;
+	snprintf(path, sizeof(path), "%.*s/%s-run-%" PRIu64 "/data", n, l->target, l->tag,
+		 l->run - 1);
+	unlink(path);
+	strncat(path, ".syncmap-journal", sizeof(path) - strlen(path) - 1);
+	unlink(path);
+}
+
 int gr_write(const struct log *l, const char *how, const char *ready_path)
 {
 	bool control = !strcmp(how, "grow-control");
@@ -154,6 +176,7 @@ int gr_write(const struct log *l, const char *how, const char *ready_path)
 	pthread_t t;
 	int r;
 
+	drop_last_run(l);
 	snprintf(path, sizeof(path), "%s/data", l->target);
 	r = syncmap_open_reserve(path, SYNCMAP_CREATE | flags_of(how), 0644, GR_BASE, GR_RESERVE,
 				 &o.m);
@@ -164,16 +187,18 @@ int gr_write(const struct log *l, const char *how, const char *ready_path)
 	    GR_RESERVE >> 20);
 	if (!control && pthread_create(&t, NULL, old_range, &o))
 		_exit(1);
-	for (round = 1; round <= GR_ROUNDS; round++) {
+	/* The control needs no size to show a loss: it stops at 64 MiB and
+	 * leaves the file system's room to the workloads it shares it with. */
+	for (round = 1; round <= (control ? 64u : GR_ROUNDS); round++) {
 		r = one_round(l, o.m, round, control);
 		if (r == 1)
 			_exit(1);
-		if (round == 1)
+		if (round == 1 || r == 2)
 			ready(ready_path);
 		if (r == 2)
 			break;
 	}
-	say("WORKLOAD %s idle: %" PRIu64 " rounds done%s", l->tag, round - (r == 2),
+	say("WORKLOAD %s idle: %" PRIu64 " rounds done%s", l->tag, round - 1 - (r == 2),
 	    r == 2 ? ", the file system is full" : "");
 	for (;;)
 		pause();
@@ -222,9 +247,14 @@ int gr_verify(const struct log *l, uint64_t acked, const char *how)
 		syncmap_close(m);
 	}
 	pass = acked > 0 && r == 0 && ok == acked && len >= want;
+	/* The control passes when it lost acknowledged markers. */
+	if (!strcmp(how, "grow-control"))
+		pass = acked > 0 && r == 0 && ok < acked;
 	say("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " recovered=%" PRIu64
-	    " lost=%" PRIu64 " size=%zu acked_size=%" PRIu64 "%s%s", l->tag, l->run,
+	    " lost=%" PRIu64 " size=%zu acked_size=%" PRIu64 "%s%s%s", l->tag, l->run,
 	    pass ? "PASS" : "FAIL", acked, ok, acked - ok, len, want, r ? " open: " : "",
-	    r ? strerror(-r) : "");
+	    r ? strerror(-r) : "",
+	    pass && !strcmp(how, "grow-control") ?
+	    " (the control lost acknowledged data, as it must)" : "");
 	return pass ? 0 : 1;
 }
