@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@
 #define GR_RESERVE ((uint64_t)GR_BASE + (uint64_t)GR_ROUNDS * GR_STEP)
 #define GR_WORK_MS 5	/* the host cuts 0.2-4 s in: reach 256 MiB */
 #define GR_LINE 64u
+/* Room left to the workloads this one shares its file system with. */
+#define GR_MARGIN ((uint64_t)96 << 20)
 #define GR_MAGIC 0x32574f5247534d53ull	/* "SMGROW2" */
 
 struct gr_marker {
@@ -125,14 +128,23 @@ static void *old_range(void *arg)
 	return NULL;
 }
 
+/* Would the next step leave the other workloads less than GR_MARGIN? */
+static bool room_for_step(const struct log *l)
+{
+	struct statvfs v;
+
+	return statvfs(l->target, &v) != 0 ||
+	       (uint64_t)v.f_bavail * v.f_frsize >= GR_MARGIN + GR_STEP;
+}
+
 static int one_round(const struct log *l, struct syncmap *m, uint64_t round, bool control)
 {
 	struct gr_marker g = { GR_MAGIC, l->run, round, size_of(round), 0, { 0 } };
 	uint8_t *p;
-	int r = syncmap_grow(m, size_of(round), 0);
+	int r = room_for_step(l) ? syncmap_grow(m, size_of(round), 0) : -ENOSPC;
 
 	if (r == -ENOSPC)
-		return 2;	/* the file system is full: stop growing, not a failure */
+		return 2;	/* the file system is (nearly) full: stop growing */
 	if (r)
 		return fail(l, "grow", r);
 	g.check = check_of(&g);
