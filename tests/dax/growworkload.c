@@ -48,7 +48,7 @@
 #define GR_WORK_MS 5	/* the host cuts 0.2-4 s in: reach 256 MiB */
 #define GR_LINE 64u
 /* Room left to the workloads this one shares its file system with. */
-#define GR_MARGIN ((uint64_t)96 << 20)
+#define GR_MARGIN ((uint64_t)64 << 20)
 #define GR_MAGIC 0x32574f5247534d53ull	/* "SMGROW2" */
 
 struct gr_marker {
@@ -199,9 +199,9 @@ int gr_write(const struct log *l, const char *how, const char *ready_path)
 	    GR_RESERVE >> 20);
 	if (!control && pthread_create(&t, NULL, old_range, &o))
 		_exit(1);
-	/* The control needs no size to show a loss: it stops at 64 MiB and
+	/* The control needs no size to show a loss: it stops at 16 MiB and
 	 * leaves the file system's room to the workloads it shares it with. */
-	for (round = 1; round <= (control ? 64u : GR_ROUNDS); round++) {
+	for (round = 1; round <= (control ? 16u : GR_ROUNDS); round++) {
 		r = one_round(l, o.m, round, control);
 		if (r == 1)
 			_exit(1);
@@ -210,7 +210,7 @@ int gr_write(const struct log *l, const char *how, const char *ready_path)
 		if (r == 2)
 			break;
 	}
-	say("WORKLOAD %s idle: %" PRIu64 " rounds done%s", l->tag, round - 1 - (r == 2),
+	say("WORKLOAD %s idle: %" PRIu64 " rounds done%s", l->tag, round - 1,
 	    r == 2 ? ", the file system is full" : "");
 	for (;;)
 		pause();
