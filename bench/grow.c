@@ -8,6 +8,8 @@
  *           of it over a PROT_NONE reservation: the baseline, the least a
  *           grow in place can do on the page and journal paths (MAP_SYNC
  *           adds MAP_SHARED_VALIDATE | MAP_SYNC and nothing else)
+ *   raw+fstat  the same after an fstat: what a grow must also learn to
+ *           give the old size back when the allocation fails
  *   grow    syncmap_grow() by the same step, on a mapping opened with
  *           syncmap_open_reserve() (page path, SYNCMAP_FORBID_SYNC)
  *
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -59,8 +62,10 @@ static int fail(const char *what, int r)
 	return r;
 }
 
-/* One raw grow by step of a fresh G_BASE-byte file: its nanoseconds. */
-static int raw_round(const char *path, uint64_t step, uint64_t *ns)
+/* One raw grow by step of a fresh G_BASE-byte file: its nanoseconds.
+ * With stat, an fstat first: what a grow that can give the old size back
+ * after a failed allocation must learn. */
+static int raw_round(const char *path, uint64_t step, bool stat, uint64_t *ns)
 {
 	size_t total = (size_t)(G_BASE + step);
 	void *res = MAP_FAILED, *p;
@@ -77,8 +82,12 @@ static int raw_round(const char *path, uint64_t step, uint64_t *ns)
 		       MAP_FAILED))
 		r = -errno;
 	if (r == 0) {
+		struct stat st;
+
 		t0 = bench_now_ns();
-		if (fallocate(fd, 0, (off_t)G_BASE, (off_t)step) < 0)
+		if (stat && fstat(fd, &st) < 0)
+			r = -errno;
+		if (r == 0 && fallocate(fd, 0, (off_t)G_BASE, (off_t)step) < 0)
 			r = -errno;
 		p = r ? MAP_FAILED : mmap((uint8_t *)res + G_BASE, (size_t)step,
 					  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
@@ -203,18 +212,22 @@ static void report(unsigned rounds, int steps, uint64_t *t, uint64_t recs, uint6
 {
 	if (!json)
 		printf("syncmap-bench --grow: median of %u rounds, interleaved, microseconds\n"
-		       "%-10s %12s %12s %8s\n", rounds, "step", "raw", "grow", "ratio");
+		       "%-10s %10s %12s %10s %8s %10s\n", rounds, "step", "raw", "raw+fstat", "grow",
+		       "ratio", "ratio+fstat");
 	for (int s = 0; s < steps; s++) {
-		double raw = median_us(&t[(size_t)(2 * s) * rounds], rounds);
-		double lib = median_us(&t[(size_t)(2 * s + 1) * rounds], rounds);
+		double raw = median_us(&t[(size_t)(3 * s) * rounds], rounds);
+		double rst = median_us(&t[(size_t)(3 * s + 1) * rounds], rounds);
+		double lib = median_us(&t[(size_t)(3 * s + 2) * rounds], rounds);
 
 		if (json)
-			printf("{\"case\":\"grow\",\"step_mib\":%llu,\"raw_us\":%.1f,\"grow_us\":%.1f,"
-			       "\"ratio\":%.3f}\n", (unsigned long long)(g_step[s] >> 20), raw, lib,
-			       lib / raw);
+			printf("{\"case\":\"grow\",\"step_mib\":%llu,\"raw_us\":%.1f,"
+			       "\"raw_fstat_us\":%.1f,\"grow_us\":%.1f,\"ratio\":%.3f,"
+			       "\"ratio_fstat\":%.3f}\n", (unsigned long long)(g_step[s] >> 20), raw,
+			       rst, lib, lib / raw, lib / rst);
 		else
-			printf("%-7llu MiB %12.1f %12.1f %8.3f\n",
-			       (unsigned long long)(g_step[s] >> 20), raw, lib, lib / raw);
+			printf("%-7llu MiB %10.1f %12.1f %10.1f %8.3f %10.3f\n",
+			       (unsigned long long)(g_step[s] >> 20), raw, rst, lib, lib / raw,
+			       lib / rst);
 	}
 	{
 		double sized = median_us(a, arounds), grown = median_us(a + arounds, arounds);
@@ -235,7 +248,7 @@ int bench_grow(const struct bench_opts *o)
 	unsigned rounds = o->quick ? 3 : 15, arounds = o->quick ? 1 : 5;
 	int steps = o->quick ? 2 : G_STEPS;
 	uint64_t recs = o->quick ? 20000 : 100000, *a = calloc(2 * (size_t)arounds, 8);
-	uint64_t *t = calloc((size_t)rounds * 2 * G_STEPS, sizeof(*t));
+	uint64_t *t = calloc((size_t)rounds * 3 * G_STEPS, sizeof(*t));
 	uint64_t pr[2] = { 0, 0 };
 	char path[4096];
 	int r = t && a ? 0 : -ENOMEM;
@@ -245,12 +258,16 @@ int bench_grow(const struct bench_opts *o)
 	 * file system may still be freeing the extents of the one before. */
 	for (unsigned i = 0; i < rounds && r == 0; i++)
 		for (int s = 0; s < steps && r == 0; s++) {
-			uint64_t *raw = &t[(size_t)(2 * s) * rounds + i];
-			uint64_t *lib = &t[(size_t)(2 * s + 1) * rounds + i];
+			uint64_t *raw = &t[(size_t)(3 * s) * rounds + i];
+			uint64_t *rst = &t[(size_t)(3 * s + 1) * rounds + i];
+			uint64_t *lib = &t[(size_t)(3 * s + 2) * rounds + i];
 
-			r = i % 2 ? lib_round(path, g_step[s], lib) : raw_round(path, g_step[s], raw);
+			r = i % 2 ? lib_round(path, g_step[s], lib) :
+				    raw_round(path, g_step[s], false, raw);
 			if (r == 0)
-				r = i % 2 ? raw_round(path, g_step[s], raw) :
+				r = raw_round(path, g_step[s], true, rst);
+			if (r == 0)
+				r = i % 2 ? raw_round(path, g_step[s], false, raw) :
 					    lib_round(path, g_step[s], lib);
 		}
 	snprintf(path, sizeof(path), "%s/syncmap-bench-grow.%ld", o->cpu_dir, (long)getpid());
