@@ -43,6 +43,7 @@ struct bench_opts {
 	bool journal;		/* --journal: only the journal cases, in dir */
 	bool extend;		/* --extend: only journaled extensions, in dir */
 	const char *libpmem_dir;	/* --libpmem: the libpmem.so.1 replacement's directory */
+	bool grow;		/* --grow: syncmap_grow against its system calls, in dir */
 	unsigned fault_rounds;
 	uint64_t fixed;		/* --fixed N: one run of N iterations each */
 	unsigned reps_cpu, reps_page, reps_journal;
@@ -164,6 +165,8 @@ int bench_fault(const struct bench_opts *o);
 int bench_journal(const struct bench_opts *o);
 /* extend.c: journaled opens that extend the file (--extend). */
 int bench_extend(const struct bench_opts *o);
+/* grow.c: --grow */
+int bench_grow(const struct bench_opts *o);
 
 /* libpmem.c: libsyncmap's libpmem.so.1 against the system's (--libpmem). */
 int bench_libpmem(const struct bench_opts *o, const char *libdir);

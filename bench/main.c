@@ -8,6 +8,7 @@
  *   syncmap-bench --journal [--json] [--quick] [--dir DIR]
  *   syncmap-bench --extend [--json] [--quick] [--dir DIR]
  *   syncmap-bench --libpmem LIBDIR [--json] [--quick] [--cpu-dir DIR]
+ *   syncmap-bench --grow [--json] [--quick] [--dir DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@ static void usage(FILE *out)
 		"       syncmap-bench --journal [--json] [--quick] [--dir DIR]\n"
 		"       syncmap-bench --extend [--json] [--quick] [--dir DIR]\n"
 		"       syncmap-bench --libpmem LIBDIR [--json] [--quick] [--cpu-dir DIR]\n"
+		"       syncmap-bench --grow [--json] [--quick] [--dir DIR]\n"
 		"\n"
 		"  --json       one JSON object per line instead of a table\n"
 		"  --quick      fewer and shorter repetitions (a smoke test)\n"
@@ -43,6 +45,9 @@ static void usage(FILE *out)
 		"               size would add\n"
 		"  --libpmem LIBDIR  libsyncmap's libpmem.so.1 in LIBDIR against the system's\n"
 		"               libpmem: persist, flush+drain, memcpy with 1, 16, 1024 mappings\n"
+		"  --grow       only syncmap_grow() by 1 MiB, 64 MiB and 1 GiB against the\n"
+		"               fallocate + mmap(MAP_FIXED) it needs, and 64 B appends into a\n"
+		"               mapping that grows against one sized in advance, in DIR\n"
 		"  --fixed N    no timing: run each single-threaded entry once, N iterations,\n"
 		"               with a callgrind dump per entry (see bench/callgrind.sh)\n");
 }
@@ -92,13 +97,14 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		{ "journal", no_argument, NULL, 'J' },
 		{ "extend", no_argument, NULL, 'E' },
 		{ "libpmem", required_argument, NULL, 'L' },
+		{ "grow", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
 	*o = (struct bench_opts){ .dir = "/var/tmp", .cpu_dir = default_cpu_dir() };
-	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JEL:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqd:c:f:r:x:JEGL:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
@@ -110,6 +116,7 @@ static int parse(int argc, char **argv, struct bench_opts *o)
 		case 'J': o->journal = true; break;
 		case 'E': o->extend = true; break;
 		case 'L': o->libpmem_dir = optarg; break;
+		case 'G': o->grow = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -141,6 +148,8 @@ int main(int argc, char **argv)
 		bench_libpmem_reexec(argv);
 	if (o.libpmem_dir)
 		return bench_libpmem(&o, o.libpmem_dir) < 0 ? 1 : 0;
+	if (o.grow)
+		return bench_grow(&o) < 0 ? 1 : 0;
 	bench_set_fixed(o.fixed);
 	r = bench_files_open(&f, &o);
 	if (r < 0)

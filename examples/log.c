@@ -24,6 +24,10 @@
  *                                  ACKED, also that ids 1..ACKED are there
  *   ./log -s MIB FILE ...          size of a new log (default 4 MiB)
  *
+ * A full log grows in place, 1 MiB at a time, up to 1 GiB: the open holds
+ * that much address space (syncmap_open_reserve()), syncmap_grow() extends
+ * the file and the mapping, and every pointer into the log stays valid.
+ *
  * The file: a 64-byte superblock, then records, each starting on a
  * 64-byte boundary with a 24-byte header followed by the payload.
  *
@@ -55,6 +59,8 @@
 #define LOG_MAGIC 0x31304c4157534dULL	/* "SMWAL01" */
 #define LOG_ALIGN 64u
 #define LOG_DEFAULT_MIB 4u
+#define LOG_GROW (1ull << 20)
+#define LOG_RESERVE (1ull << 30)
 #define GEN_PREFIX "gen:"
 
 struct log_super {
@@ -249,7 +255,7 @@ static int wal_open(struct wal *w, const char *file, uint64_t size, bool writing
 	if (stat(file, &st) == 0 && st.st_size > 0)
 		size = 0;
 	if (r == 0)
-		r = syncmap_open(file, flags, 0644, size, &w->m);
+		r = syncmap_open_reserve(file, flags, 0644, size, LOG_RESERVE, &w->m);
 	if (r < 0) {
 		fprintf(stderr, "log: %s: %s\n  cause: %s\n  advice: %s\n", file,
 			strerror(-r), syncmap_cause_name(syncmap_last_cause()),
@@ -282,10 +288,39 @@ static int wal_open(struct wal *w, const char *file, uint64_t size, bool writing
 
 /* ---- appending */
 
-/* Where the next record goes, or NULL when the log is full. */
+/*
+ * The log is full: grow the file and the mapping in place.  The new size
+ * is durable once something in the new range is stored and persisted
+ * (see syncmap_grow(3)); only then does the superblock say the log is
+ * larger, so a crash never leaves a capacity the file does not have.  A
+ * crash before that leaves a file longer than its capacity, which is
+ * harmless: the next grow starts from the file's end.
+ */
+static int grow_log(struct wal *w, uint64_t need)
+{
+	uint64_t len = syncmap_length(w->m), from = len > w->sb->capacity ? len : w->sb->capacity;
+	uint64_t to = from + (need > LOG_GROW ? need : LOG_GROW);
+	int r = syncmap_grow(w->m, to, 0);
+
+	if (r < 0) {
+		fprintf(stderr, "log: cannot grow to %" PRIu64 " bytes: %s\n", to,
+			syncmap_last_advice());
+		return r;
+	}
+	w->base[to - 1] = 0;
+	r = persist(w, w->base + to - 1, 1);
+	if (r == 0) {
+		w->sb->capacity = to;
+		r = persist(w, &w->sb->capacity, sizeof(w->sb->capacity));
+	}
+	return r;
+}
+
+/* Where the next record goes, or NULL when the log is full and cannot grow. */
 static struct rec_hdr *reserve(struct wal *w, uint32_t len)
 {
-	if (rec_size(len) > w->sb->capacity - w->end)
+	if (rec_size(len) > w->sb->capacity - w->end &&
+	    grow_log(w, rec_size(len)) < 0)
 		return NULL;
 	return (struct rec_hdr *)(void *)(w->base + w->end);
 }

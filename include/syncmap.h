@@ -173,6 +173,69 @@ int syncmap_open_fd(int fd, uint64_t offset, uint64_t length, unsigned flags,
 		    struct syncmap **out);
 
 /**
+ * syncmap_open_reserve() - syncmap_open(), with room to grow in place
+ * @path: as for syncmap_open()
+ * @flags: as for syncmap_open(); SYNCMAP_RDONLY is refused when @reserve
+ *	is larger than the mapping (nothing grows through a read-only one)
+ * @mode: as for syncmap_open()
+ * @size: as for syncmap_open()
+ * @reserve: bytes of address space to hold for the mapping, from its
+ *	start: syncmap_grow() can reach this length without moving.  0, or
+ *	no more than the mapped length, holds no more than is mapped.
+ * @out: receives the mapping
+ *
+ * Return: 0, or a negative errno, as syncmap_open().
+ */
+int syncmap_open_reserve(const char *path, unsigned flags, mode_t mode,
+			 uint64_t size, uint64_t reserve, struct syncmap **out);
+
+/**
+ * syncmap_open_fd_reserve() - syncmap_open_fd(), with room to grow in place
+ * @fd: as for syncmap_open_fd()
+ * @offset: as for syncmap_open_fd()
+ * @length: as for syncmap_open_fd()
+ * @reserve: as for syncmap_open_reserve()
+ * @flags: as for syncmap_open_fd()
+ * @out: receives the mapping
+ */
+int syncmap_open_fd_reserve(int fd, uint64_t offset, uint64_t length,
+			    uint64_t reserve, unsigned flags,
+			    struct syncmap **out);
+
+/* Flags of syncmap_grow(). */
+#define SYNCMAP_GROW_MAY_MOVE	(1U << 0) /* past the reservation: move the mapping */
+
+/**
+ * syncmap_grow() - extend the file and the mapping in place
+ * @m: a writable mapping
+ * @new_length: the mapping's new length, at least its current one
+ * @flags: SYNCMAP_GROW_* flags
+ *
+ * Extends the file (allocating the new range unless the mapping was
+ * opened with SYNCMAP_SPARSE) and maps the new range on the path the
+ * mapping already has, inside the address space held at open.  The base
+ * address does not change and every pointer into the mapping stays
+ * valid; other threads may persist, flush and read on the existing range
+ * meanwhile.  Grows of one mapping are serialised.  Shrinking is not
+ * supported.
+ *
+ * Return: 0, or a negative errno: -ENOMEM past the reservation (without
+ * SYNCMAP_GROW_MAY_MOVE), -ENOSPC or -EDQUOT when the file system cannot
+ * allocate the range.  On failure the mapping and the file are as they
+ * were.
+ */
+int syncmap_grow(struct syncmap *m, uint64_t new_length, unsigned flags);
+
+/**
+ * syncmap_reserved() - the length the mapping can grow to in place
+ * @m: the mapping
+ *
+ * Return: bytes from syncmap_addr() that syncmap_grow() can reach without
+ * moving; syncmap_length() when nothing more was reserved.
+ */
+size_t syncmap_reserved(const struct syncmap *m);
+
+/**
  * syncmap_close() - unmap and release a mapping
  * @m: the mapping, may be NULL
  *

@@ -2,7 +2,8 @@
 # The sanitizer and Valgrind runs, called by scripts/test.sh:
 #   1. ASan+UBSan: the unit, system and fault suites.
 #   2. The libFuzzer targets under ASan+UBSan (clang), fuzz_seconds each.
-#   3. TSan: the tests that run many threads on one mapping, and the
+#   3. TSan: the tests that run many threads on one mapping (grows among
+#      them), and the
 #      journal's (its group commit: threads persisting, checkpoints).
 #   4. Valgrind memcheck: the unit and system suites of the plain build.
 # ASan and TSan builds use gcc: clang does not link its sanitizer runtime
@@ -54,7 +55,7 @@ want_compiler gcc "$b-tsan"
 [ -d "$b-tsan" ] || CC=gcc meson setup "$b-tsan" -Db_sanitize=thread \
 	-Dfuzz=disabled -Dexamples=false -Ddocs=false $common
 ninja -C "$b-tsan"
-meson test -C "$b-tsan" --print-errorlogs threads journal
+meson test -C "$b-tsan" --print-errorlogs threads journal grow
 
 step "Valgrind memcheck: unit, system"
 [ -d "$b" ] || meson setup "$b"

@@ -20,5 +20,7 @@
 #include "chain.h"
 #include "facts.h"
 #include "decide.h"
+#include "reserve.h"
+#include "grow.h"
 
 #endif

@@ -18,7 +18,7 @@ SM_EXPORT void *syncmap_addr(const struct syncmap *m)
 
 SM_EXPORT size_t syncmap_length(const struct syncmap *m)
 {
-	return m ? m->len : 0;
+	return m ? sm_len(m) : 0;
 }
 
 SM_EXPORT enum syncmap_granularity syncmap_granularity(const struct syncmap *m)

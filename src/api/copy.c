@@ -155,7 +155,7 @@ static int guarded_copy(struct sm_copy *c)
 {
 	uintptr_t lo = (uintptr_t)c->m->addr;
 
-	return sm_safe_run(do_copy, c, lo, lo + c->m->len);
+	return sm_safe_run(do_copy, c, lo, lo + sm_len(c->m));
 }
 
 static int fault_error(const struct syncmap *m, const void *p, size_t n)

@@ -17,6 +17,7 @@
 #include "chain.h"
 #include "cpu.h"
 #include "facts.h"
+#include "grow.h"
 #include "journal.h"
 #include "log.h"
 #include "map.h"
@@ -35,6 +36,7 @@ struct sm_undo {
 	bool shrink;
 	const char *given;		/* syncmap_open's path, where the journal is
 					 * looked for if /proc/self/fd gives none */
+	uint64_t reserve;		/* address space to hold (grow.c) */
 };
 
 static int check_flags(unsigned flags, bool by_fd)
@@ -218,7 +220,7 @@ static void destroy(struct syncmap *m)
 	if (m->ops && m->ops->close)
 		m->ops->close(m);
 	if (m->map_base)
-		sm_sys_munmap(m->map_base, m->map_len);
+		sm_sys_munmap(m->map_base, sm_map_span(m));
 	if (m->fd >= 0)
 		sm_sys_close(m->fd);
 	free(m->deep_flush_path);
@@ -311,6 +313,8 @@ static int map_fd(int fd, uint64_t off, uint64_t len, unsigned flags,
 	}
 	if (r == 0)
 		r = sm_strict_attach(m, flags);
+	if (r == 0)
+		r = sm_grow_setup(m, flags, undo->reserve);
 	if (r < 0) {
 		undo_open(undo, fd);
 		destroy(m);
@@ -383,7 +387,13 @@ static int explain_open_error(int r, const char *path, unsigned flags)
 SM_EXPORT int syncmap_open(const char *path, unsigned flags, mode_t mode,
 			   uint64_t size, struct syncmap **out)
 {
-	struct sm_undo undo = { 0 };
+	return syncmap_open_reserve(path, flags, mode, size, 0, out);
+}
+
+SM_EXPORT int syncmap_open_reserve(const char *path, unsigned flags, mode_t mode,
+				   uint64_t size, uint64_t reserve, struct syncmap **out)
+{
+	struct sm_undo undo = { .reserve = reserve };
 	int fd, r;
 
 	sm_clear_last();
@@ -405,7 +415,13 @@ SM_EXPORT int syncmap_open(const char *path, unsigned flags, mode_t mode,
 SM_EXPORT int syncmap_open_fd(int fd, uint64_t offset, uint64_t length,
 			      unsigned flags, struct syncmap **out)
 {
-	struct sm_undo undo = { 0 };
+	return syncmap_open_fd_reserve(fd, offset, length, 0, flags, out);
+}
+
+SM_EXPORT int syncmap_open_fd_reserve(int fd, uint64_t offset, uint64_t length,
+				      uint64_t reserve, unsigned flags, struct syncmap **out)
+{
+	struct sm_undo undo = { .reserve = reserve };
 	int acc, own, r;
 
 	sm_clear_last();
@@ -446,7 +462,7 @@ SM_EXPORT int syncmap_close(struct syncmap *m)
 	if (m->ops->close)
 		r0 = m->ops->close(m);
 	if (m->map_base)
-		r = sm_sys_munmap(m->map_base, m->map_len);
+		r = sm_sys_munmap(m->map_base, sm_map_span(m));
 	r2 = sm_sys_close(m->fd);
 	free(m->deep_flush_path);
 	free(m);

@@ -4,6 +4,7 @@
 #ifndef SYNCMAP_MAPPING_H
 #define SYNCMAP_MAPPING_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,7 +77,28 @@ struct syncmap {
 	int deep_flush;		/* the region's: 1 flushes, 0 nothing to, -1 none */
 	char *deep_flush_path;	/* its attribute when it flushes */
 	char advice[SM_ADVICE_MAX];
+	/* Growing (api/grow.c).  len and map_len change only under grow_lock,
+	 * and are read with sm_len()/sm_map_len() by threads that do not
+	 * hold it; reserve is the address space held from map_base. */
+	pthread_mutex_t grow_lock;
+	size_t reserve;
+	unsigned open_flags;
 };
+
+/* The lengths a grow may change while other threads read them. */
+static inline size_t sm_len(const struct syncmap *m)
+{
+	return __atomic_load_n(&m->len, __ATOMIC_ACQUIRE);
+}
+static inline size_t sm_map_len(const struct syncmap *m)
+{
+	return __atomic_load_n(&m->map_len, __ATOMIC_ACQUIRE);
+}
+/* What munmap gets at close: the mapping and the rest of its reservation. */
+static inline size_t sm_map_span(const struct syncmap *m)
+{
+	return m->reserve > m->map_len ? m->reserve : m->map_len;
+}
 
 struct sm_range {
 	uintptr_t start, end;	/* [start, end) */

@@ -9,8 +9,9 @@
 static inline bool sm_in_range(const struct syncmap *m, const void *addr, size_t len)
 {
 	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->addr;
+	size_t mlen = sm_len(m);
 
-	return a >= base && a - base <= m->len && len <= m->len - (a - base);
+	return a >= base && a - base <= mlen && len <= mlen - (a - base);
 }
 /* -EINVAL: "WHAT ADDR+LEN is not inside the mapping ..." */
 int sm_range_error(const struct syncmap *m, const char *what, const void *addr,

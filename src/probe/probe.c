@@ -174,7 +174,8 @@ SM_EXPORT int syncmap_probe_mapping(const struct syncmap *m,
 	sm_probe_gather_extras(g);
 	sm_probe_emit_all(p, g);
 	sm_probe_add_number(p, "mapping_offset", (long long)m->offset);
-	sm_probe_add_number(p, "mapping_length", (long long)m->len);
+	sm_probe_add_number(p, "mapping_length", (long long)sm_len(m));
+	sm_probe_add_number(p, "mapping_reserved", (long long)syncmap_reserved(m));
 	return finish(p, g, out);
 }
 

@@ -19,6 +19,7 @@
  * the public header so that adding a flag or a cause changes no constant
  * a program was compiled with. */
 #define SM_OPEN_VALID ((1U << 11) - 1)
+#define SM_GROW_VALID ((1U << 1) - 1)
 #define SM_COPY_VALID ((1U << 1) - 1)
 #define SM_PROBE_VALID ((1U << 1) - 1)
 #define SM_CAUSE_COUNT (SYNCMAP_CAUSE_JOURNAL_BUSY + 1)

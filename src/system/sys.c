@@ -167,6 +167,13 @@ int sm_sys_mremap(void *addr, size_t len, size_t new_len, int flags, void **out)
 	return 0;
 }
 
+int sm_sys_mremap_fixed(void *addr, size_t len, void *new_addr)
+{
+	void *p = mremap(addr, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, new_addr);
+
+	return p == MAP_FAILED ? neg_errno() : 0;
+}
+
 int sm_sys_munmap(void *addr, size_t len)
 {
 	return munmap(addr, len) < 0 ? neg_errno() : 0;

@@ -25,6 +25,8 @@ int sm_sys_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		uint64_t off, void **out);
 int sm_sys_mremap(void *addr, size_t len, size_t new_len, int flags, void **out);
+/* Move [addr, addr + len) to new_addr (MREMAP_MAYMOVE | MREMAP_FIXED). */
+int sm_sys_mremap_fixed(void *addr, size_t len, void *new_addr);
 int sm_sys_munmap(void *addr, size_t len);
 int sm_sys_msync(void *addr, size_t len, int flags);
 int sm_sys_madvise(void *addr, size_t len, int advice);

@@ -372,7 +372,9 @@ int main(int argc, char **argv)
 				"       dax-workload verify TARGET TAG RUN ACKED,... "
 				"journal|journal-ckpt|page-control\n"
 				"       dax-workload journal-grow TARGET TAG RUN [READY]\n"
-				"       dax-workload verify TARGET TAG RUN ACKED journal-grow\n");
+				"       dax-workload verify TARGET TAG RUN ACKED journal-grow\n"
+				"       dax-workload grow-sync|grow-journal|grow-control TARGET TAG RUN [READY]\n"
+				"       dax-workload verify TARGET TAG RUN ACKED grow-sync|grow-journal|grow-control\n");
 		return 2;
 	}
 	l.target = argv[2];
@@ -387,6 +389,10 @@ int main(int argc, char **argv)
 		return jw_write(&l, argv[1], argc > 5 ? argv[5] : NULL);
 	if (gw_how(argv[1]))
 		return gw_write(&l, argc > 5 ? argv[5] : NULL);
+	if (gr_how(argv[1]))
+		return gr_write(&l, argv[1], argc > 5 ? argv[5] : NULL);
+	if (!strcmp(argv[1], "verify") && argc > 6 && gr_how(argv[6]))
+		return gr_verify(&l, number(argv[5]), argv[6]);
 	if (!strcmp(argv[1], "verify") && argc > 6 && gw_how(argv[6]))
 		return gw_verify(&l, number(argv[5]));
 	if (!strcmp(argv[1], "verify") && argc > 6 && jw_how(argv[6]))

@@ -30,4 +30,9 @@ bool gw_how(const char *how);
 int gw_write(const struct log *l, const char *ready_path);
 int gw_verify(const struct log *l, uint64_t acked);
 
+/* growworkload.c: a mapping that grows in place (syncmap_grow). */
+bool gr_how(const char *how);
+int gr_write(const struct log *l, const char *how, const char *ready_path);
+int gr_verify(const struct log *l, uint64_t acked, const char *how);
+
 #endif

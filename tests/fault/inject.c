@@ -30,7 +30,7 @@ static const char *const names[FI_N_] = {
 	[FI_OPENDIR] = "opendir", [FI_MEMFD] = "memfd_create", [FI_UNAME] = "uname",
 	[FI_SIGACTION] = "sigaction",
 	[FI_KILL] = "kill", [FI_GETPID] = "getpid", [FI_PREAD] = "pread",
-	[FI_FSYNC] = "fsync", [FI_MPROTECT] = "mprotect",
+	[FI_FSYNC] = "fsync", [FI_MPROTECT] = "mprotect", [FI_MREMAP] = "mremap",
 };
 
 /*
@@ -60,6 +60,7 @@ static const int errnos[FI_N_][FI_MAX_ERRNOS] = {
 	[FI_FSYNC] = { EIO, ENOSPC, EINTR },
 	[FI_PREAD] = { EIO, EINTR, FI_SHORT },
 	[FI_MPROTECT] = { ENOMEM, EACCES },
+	[FI_MREMAP] = { ENOMEM, EAGAIN, EFAULT, EINVAL },
 	[FI_SYNC_FILE_RANGE] = { EIO, ENOMEM, ENOSPC },
 	[FI_READ] = { EIO, EINTR, EAGAIN, FI_SHORT },
 	[FI_WRITE] = { EIO, EINTR, ENOSPC, EACCES, FI_SHORT },
@@ -365,6 +366,23 @@ void *__wrap_mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off)
 	if (hit(FI_MMAP))
 		return MAP_FAILED;
 	return __real_mmap64(a, n, prot, flags, fd, off);
+}
+
+void *__real_mremap(void *a, size_t n, size_t nn, int flags, ...);
+void *__wrap_mremap(void *a, size_t n, size_t nn, int flags, ...);
+void *__wrap_mremap(void *a, size_t n, size_t nn, int flags, ...)
+{
+	void *to = NULL;
+	va_list ap;
+
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		to = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (hit(FI_MREMAP))
+		return MAP_FAILED;
+	return __real_mremap(a, n, nn, flags, to);
 }
 
 int __real_munmap(void *a, size_t n);

@@ -655,6 +655,87 @@ static void setup_journal_crashed(struct ctx *c)
 	close(fd);
 }
 
+/* ---- Growing: a mapping of the first half of FILE_LEN, reserved for all
+ * of it, grows to FILE_LEN.  After a fault the mapping is where and as
+ * long as it was, the file keeps its size, and a grow without faults then
+ * works; what was persisted before and after is in the file. */
+
+static void setup_grow(struct ctx *c)
+{
+	tc_make_file(c->path, FILE_LEN / 2, 1);
+	if (syncmap_open_reserve(c->path, open_flags, 0, 0, FILE_LEN, &c->m) != 0)
+		abort();
+	c->addr = syncmap_addr(c->m);
+	c->len = syncmap_length(c->m);
+	scribble(c, 3);
+}
+
+static void setup_grow_strict(struct ctx *c)
+{
+	open_flags = SYNCMAP_STRICT;
+	setup_grow(c);
+}
+
+static void setup_grow_journal(struct ctx *c)
+{
+	journal_env();
+	setup_grow(c);
+}
+
+static int run_grow_mapping(struct ctx *c)
+{
+	return syncmap_grow(c->m, FILE_LEN, 0);
+}
+
+static bool zeros_in_file(const char *path, size_t off, size_t n)
+{
+	uint8_t b[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && n <= sizeof(b) && pread(fd, b, n, (off_t)off) == (ssize_t)n;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = b[i] == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static void check_grown_mapping(struct ctx *c, int r)
+{
+	size_t last = FILE_LEN / (size_t)page - 1;
+	uint8_t *a = c->addr;
+
+	CHECK(syncmap_addr(c->m) == c->addr, "the grow moved the mapping");
+	if (r < 0) {
+		CHECK(syncmap_length(c->m) == c->len, "a failed grow changed the length");
+		CHECK(tc_file_size(c->path) == FILE_LEN / 2, "a failed grow left the size %lld",
+		      tc_file_size(c->path));
+	}
+	CHECK(syncmap_grow(c->m, FILE_LEN, 0) == 0, "growing after the fault failed: %s",
+	      syncmap_last_advice());
+	scribble(c, (int)last);
+	CHECK(syncmap_persist(c->m, a + 3 * page, (size_t)page) == 0 &&
+	      syncmap_persist(c->m, a + last * (size_t)page, (size_t)page) == 0,
+	      "persisting after the grow failed");
+	CHECK(syncmap_close(c->m) == 0, "close after the grow failed");
+	c->m = NULL;
+	CHECK(tc_file_size(c->path) == FILE_LEN, "file size %lld", tc_file_size(c->path));
+	CHECK(tc_check_file(c->path, 0, 3 * (size_t)page, 1) &&
+	      tc_check_file(c->path, 3 * (size_t)page, (size_t)page, 2) &&
+	      tc_check_file(c->path, 4 * (size_t)page, FILE_LEN / 2 - 4 * (size_t)page, 1),
+	      "the first half lost its data");
+	for (size_t p = FILE_LEN / 2 / (size_t)page; p < last; p++)
+		CHECK(zeros_in_file(c->path, p * (size_t)page, (size_t)page),
+		      "page %zu of the new range is not zero", p);
+	CHECK(tc_check_file(c->path, last * (size_t)page, (size_t)page, 2),
+	      "the line persisted in the new range is lost");
+}
+
+static int run_open_reserve(struct ctx *c)
+{
+	return syncmap_open_reserve(c->path, 0, 0, 0, 4 * FILE_LEN, &c->m);
+}
+
 static const struct op ops[] = {
 	{ "open-create", setup_absent, run_create, check_create },
 	{ "open-create-link", setup_dangling, run_create_dangling, check_create_dangling },
@@ -691,6 +772,10 @@ static const struct op ops[] = {
 	{ "journal-checkpoint", setup_journal_mapped, run_journal_checkpoint, check_journal_page3 },
 	{ "journal-close", setup_journal_persisted, run_close, check_journal_page3 },
 	{ "journal-replay", setup_journal_crashed, run_journal_open, check_journal_page3 },
+	{ "open-reserve", setup_full, run_open_reserve, check_opened_full },
+	{ "grow", setup_grow, run_grow_mapping, check_grown_mapping },
+	{ "strict-grow", setup_grow_strict, run_grow_mapping, check_grown_mapping },
+	{ "journal-grow", setup_grow_journal, run_grow_mapping, check_grown_mapping },
 };
 
 /* ---- The driver. */
@@ -700,7 +785,7 @@ struct site_count {
 	unsigned injected, surfaced, absorbed;
 };
 
-static struct site_count sites[512];
+static struct site_count sites[1024];
 static int n_sites;
 static unsigned total_injected;
 

@@ -206,6 +206,30 @@ static void test_resize_refused(void **state)
 	assert_null(m);
 }
 
+/* A device DAX has a fixed size: no reservation beyond it, no grow. */
+static void test_grow_refused(void **state)
+{
+	struct ut_snap s = ut_snap();
+	struct syncmap *m = NULL;
+	int fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+
+	(void)state;
+	UT_NEEDS_INSN();
+	assert_true(fd >= 0);
+	assert_int_equal(syncmap_open_fd_reserve(fd, 0, 4 * MiB, 8 * MiB, 0, &m), -EINVAL);
+	assert_non_null(strstr(syncmap_last_advice(), "fixed size"));
+	assert_null(m);
+	/* Reserving no more than the mapping is a plain open. */
+	assert_int_equal(syncmap_open_fd_reserve(fd, 0, 4 * MiB, 4 * MiB, 0, &m), 0);
+	assert_int_equal(syncmap_reserved(m), 4 * MiB);
+	assert_int_equal(syncmap_grow(m, 6 * MiB, 0), -EINVAL);
+	assert_non_null(strstr(syncmap_last_advice(), "fixed size"));
+	assert_int_equal(syncmap_length(m), 4 * MiB);
+	assert_int_equal(syncmap_close(m), 0);
+	close(fd);
+	assert_nothing_left(s);
+}
+
 /* Without the fixture /dev/zero is what it is: not a device DAX. */
 static void test_not_devdax(void **state)
 {
@@ -273,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup(test_misaligned, device_8m_2m),
 		cmocka_unit_test_setup(test_beyond_device, device_8m_2m),
 		cmocka_unit_test_setup(test_resize_refused, device_8m_2m),
+		cmocka_unit_test_setup(test_grow_refused, device_8m_2m),
 		cmocka_unit_test_setup(test_not_devdax, device_8m_2m),
 		cmocka_unit_test_setup(test_devdax_missing_advice, ut_setup),
 	};

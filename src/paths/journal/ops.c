@@ -32,7 +32,7 @@ static size_t line_of(const struct syncmap *m)
 /* The whole lines under [start, end), cut at the end of the mapping. */
 static void lines(const struct syncmap *m, uintptr_t *start, uintptr_t *end)
 {
-	uintptr_t mask = line_of(m) - 1, limit = (uintptr_t)m->map_base + m->map_len;
+	uintptr_t mask = line_of(m) - 1, limit = (uintptr_t)m->map_base + sm_map_len(m);
 
 	*start &= ~mask;
 	*end = (*end + mask) & ~mask;

@@ -406,7 +406,7 @@ static int strict_close(struct syncmap *m)
 	/* In a child the lock belongs to the parent's open file description. */
 	if (!child)
 		sm_strict_release_lock(s);
-	r2 = sm_sys_munmap(s->view, s->len);
+	r2 = sm_sys_munmap(s->view, s->view_reserve > s->len ? s->view_reserve : s->len);
 	if (s->below.ops->close)
 		r = s->below.ops->close(&s->below);
 	if (r == 0 && r2 < 0)

@@ -38,6 +38,7 @@ struct sm_strict {
 	bool inherited;		/* this process is a child that got it by fork() */
 	unsigned id;		/* order of opening in this process */
 	uint64_t file_off;	/* file offset of view[0] */
+	size_t view_reserve;	/* address space held from view (grow.c) */
 	struct sm_flushed *fl;
 	size_t nfl, capfl, fl_bytes;
 	struct sm_strict *next;
@@ -66,6 +67,16 @@ extern const struct sm_path_ops sm_strict_ops;
 int sm_strict_attach(struct syncmap *m, unsigned flags);
 /* Does the environment turn strict mode on for every open? */
 bool sm_strict_env(void);
+
+/* ---- strict_grow.c: growth (called by grow.c) */
+
+/* Move the path below and the view into reservations of reserve bytes
+ * (from the start of the mapping below). */
+int sm_strict_reserve(struct syncmap *m, size_t reserve);
+/* The path below already reaches new_len: extend the view and the lock. */
+int sm_strict_grow_view(struct syncmap *m, size_t new_len);
+/* The mapping as the path below strict mode sees it, or m itself. */
+const struct syncmap *sm_strict_below(const struct syncmap *m);
 
 /* ---- strict_run.c: state of the whole process, under one lock. */
 
