@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define SYNCMAP_VERSION_MAJOR 0
-#define SYNCMAP_VERSION_MINOR 2
+#define SYNCMAP_VERSION_MINOR 3
 #define SYNCMAP_VERSION_MICRO 0
 
 /* Opaque handles. */
