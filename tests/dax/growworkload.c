@@ -16,7 +16,11 @@
  * new size, persists it and only then prints "ACK TAG i-1"; a second thread
  * meanwhile persists lines of the first half MiB without pause, so cuts
  * land inside grows, inside persists on the old range, and between them.
- * After GR_ROUNDS rounds (1 MiB to 257 MiB) it stops growing.
+ * After GR_ROUNDS rounds (1 MiB to 33 MiB) it stops growing: the file
+ * systems of the guest are 512 MiB, shared with the other workloads, and
+ * keep the run before for its verifier, so two growers of one file system
+ * must leave room for two runs of each.  (Growing until the file system
+ * was nearly full left the next run nothing to grow into.)
  *
  * Nothing is synced but by the library: no grow syncs the new size (see
  * syncmap_grow(3) for what commits it on each path), so a cut after an ACK
@@ -43,12 +47,12 @@
 
 #define GR_BASE (1u << 20)
 #define GR_STEP (1u << 20)
-#define GR_ROUNDS 256
+#define GR_ROUNDS 32
 #define GR_RESERVE ((uint64_t)GR_BASE + (uint64_t)GR_ROUNDS * GR_STEP)
-#define GR_WORK_MS 5	/* the host cuts 0.2-4 s in: reach 256 MiB */
+#define GR_WORK_MS 5	/* the host cuts 0.2-4 s in: reach the last round */
 #define GR_LINE 64u
 /* Room left to the workloads this one shares its file system with. */
-#define GR_MARGIN ((uint64_t)64 << 20)
+#define GR_MARGIN ((uint64_t)8 << 20)
 #define GR_MAGIC 0x32574f5247534d53ull	/* "SMGROW2" */
 
 struct gr_marker {
@@ -159,8 +163,8 @@ static int one_round(const struct log *l, struct syncmap *m, uint64_t round, boo
 
 /*
  * The guest keeps the run it just verified beside the new one, and two
- * files of 257 MiB do not fit the guest's 512 MiB file systems beside the
- * other workloads.  This boot verified that run before it started the
+ * files as large as a run grows them would crowd the guest's 512 MiB file
+ * systems beside the other workloads.  This boot verified that run before it started the
  * workloads (a boot cut while it verifies starts none), so its file is no
  * longer needed.
  */
