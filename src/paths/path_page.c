@@ -3,8 +3,8 @@
  * The page path: an ordinary shared mapping, made durable by the kernel.
  * A persist is msync(MS_SYNC) of the pages under the range; flush starts
  * their write-back with sync_file_range and drain is one fdatasync; a
- * batch merges its ranges page-wise, starts the write-back of each run and
- * ends with one fdatasync.  Every error is returned with advice: after a
+ * batch merges its ranges page-wise and its commit is one msync(MS_SYNC)
+ * from its first page to its last.  Every error is returned with advice: after a
  * failed write-back the kernel has dropped the pages' dirty state, so the
  * caller has to write the data again.
  *
@@ -75,44 +75,67 @@ static int page_drain(struct syncmap *m)
 	return 0;
 }
 
-/* Merge the ranges page-wise and start the write-back of each run. */
-static int write_back_runs(struct syncmap *m, struct sm_range *r, size_t *n)
+/* Start the write-back of each of n merged runs. */
+static int write_back_runs(struct syncmap *m, const struct sm_range *r, size_t n)
 {
-	size_t i;
-	int err;
+	for (size_t i = 0; i < n; i++) {
+		int err = page_flush(m, r[i].start, r[i].end);
 
-	*n = sm_ranges_coalesce(r, *n, (uintptr_t)sm_page_size());
-	for (i = 0; i < *n; i++) {
-		err = page_flush(m, r[i].start, r[i].end);
 		if (err < 0)
 			return err;
 	}
-	*n = 0;
 	return 0;
 }
 
-/* Full: merge, and if that frees nothing start the write-back now; the
- * commit's fdatasync still covers these pages. */
+/* msync(MS_SYNC) of [start, end): the kernel syncs only the file's pages
+ * in that range (vfs_fsync_range), then its metadata and the device cache
+ * as fdatasync would.  A commit waits for its own pages, not for every
+ * page other threads dirtied in the file. */
+static int sync_hull(struct syncmap *m, uintptr_t start, uintptr_t end)
+{
+	int r = sm_sys_msync((void *)start, end - start, MS_SYNC);
+
+	if (r < 0)
+		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
+			       "msync of the batch's %zu bytes at file offset %llu failed: %s; "
+			       "the batch's data may not be durable, write it again and commit "
+			       "it again",
+			       (size_t)(end - start), (unsigned long long)file_offset(m, start),
+			       strerror(-r));
+	return 0;
+}
+
+/* Full: merge, and if that frees nothing start the write-back of every
+ * run now and keep one range over them all, which the commit syncs. */
 static int page_full(struct syncmap *m, struct sm_range *r, size_t *n)
 {
 	size_t cap = *n;
+	int err;
 
 	*n = sm_ranges_coalesce(r, *n, (uintptr_t)sm_page_size());
-	return *n == cap ? write_back_runs(m, r, n) : 0;
-}
-
-static int page_commit(struct syncmap *m, struct sm_range *r, size_t n)
-{
-	int err = write_back_runs(m, r, &n);
-
+	if (*n < cap)
+		return 0;
+	err = write_back_runs(m, r, *n);
 	if (err < 0)
 		return err;
-	err = sm_sys_fdatasync(m->fd);
-	if (err < 0)
-		return sm_fail(err, SYNCMAP_CAUSE_ERROR,
-			       "fdatasync of the batch failed: %s; the batch's data may not be "
-			       "durable, write it again and commit it again", strerror(-err));
-	return 0;
+	r[0].end = r[*n - 1].end;
+	*n = 1;
+	if (cap > 1)
+		return 0;
+	/* A batch of one range has no room left: sync it now. */
+	*n = 0;
+	return sync_hull(m, r[0].start, r[0].end);
+}
+
+/* Merge page-wise and sync the span from the first page to the last in
+ * one call.  Starting each run's write-back first (sync_file_range per
+ * run) costs more than it overlaps: one ext4_writepages per call. */
+static int page_commit(struct syncmap *m, struct sm_range *r, size_t n)
+{
+	n = sm_ranges_coalesce(r, n, (uintptr_t)sm_page_size());
+	if (n == 0)
+		return 0;
+	return sync_hull(m, r[0].start, r[n - 1].end);
 }
 
 const struct sm_path_ops sm_page_ops = {

@@ -197,21 +197,19 @@ static void test_commit_page_path(void **state)
 	assert_int_equal(syncmap_batch_add(b, p + 11 * PG, 1), 0);	/* inside */
 	/* Nothing happens until the commit. */
 	assert_int_equal(mock.sfr_calls + mock.fdatasync_calls + mock.msync_calls, 0);
+	/* One msync from the first page to the last (pages 0..13), not an
+	 * fdatasync of the whole file, and no write-back call per run. */
 	assert_int_equal(syncmap_batch_commit(b), 0);
-	assert_int_equal(mock.fdatasync_calls, 1);
-	assert_int_equal(mock.msync_calls, 0);
-	assert_int_equal(mock.sfr_calls, 3);
-	assert_int_equal(mock.sfr[0].off, 0);
-	assert_int_equal(mock.sfr[0].len, 2 * PG);
-	assert_int_equal(mock.sfr[1].off, 5 * PG);
-	assert_int_equal(mock.sfr[1].len, PG);
-	assert_int_equal(mock.sfr[2].off, 11 * PG);
-	assert_int_equal(mock.sfr[2].len, 3 * PG);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(mock.msync_addr, (uintptr_t)p);
+	assert_int_equal(mock.msync_len, 14 * PG);
+	assert_int_equal(mock.fdatasync_calls, 0);
+	assert_int_equal(mock.sfr_calls, 0);
 
 	/* A commit with nothing new does nothing. */
 	assert_int_equal(syncmap_batch_commit(b), 0);
-	assert_int_equal(mock.fdatasync_calls, 1);
-	assert_int_equal(mock.sfr_calls, 3);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(mock.fdatasync_calls + mock.sfr_calls, 0);
 
 	fd = open(tc_path("commit"), O_RDONLY);
 	assert_int_equal(pread(fd, &c, 1, 10), 1);
@@ -221,7 +219,7 @@ static void test_commit_page_path(void **state)
 	syncmap_close(m);
 }
 
-/* 64 single pages added in reverse order: one run, one write-back. */
+/* 64 single pages added in reverse order: one run, one msync. */
 static void test_commit_64_pages_one_run(void **state)
 {
 	struct syncmap *m = open_page_path("run");
@@ -233,16 +231,16 @@ static void test_commit_64_pages_one_run(void **state)
 	for (int i = PAGES - 1; i >= 0; i--)
 		assert_int_equal(syncmap_batch_add(b, p + (size_t)i * PG + 17, 1), 0);
 	assert_int_equal(syncmap_batch_commit(b), 0);
-	assert_int_equal(mock.sfr_calls, 1);
-	assert_int_equal(mock.sfr[0].off, 0);
-	assert_int_equal(mock.sfr[0].len, LEN);
-	assert_int_equal(mock.fdatasync_calls, 1);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(mock.msync_addr, (uintptr_t)p);
+	assert_int_equal(mock.msync_len, LEN);
+	assert_int_equal(mock.fdatasync_calls + mock.sfr_calls, 0);
 	syncmap_batch_free(b);
 	syncmap_close(m);
 }
 
 /* More disjoint ranges than the batch holds: write-back starts early,
- * every range is still covered, and the commit syncs once. */
+ * and the commit syncs once, over a span that covers every range. */
 static void test_commit_over_capacity(void **state)
 {
 	struct syncmap *m = open_page_path("overcap");
@@ -253,11 +251,16 @@ static void test_commit_over_capacity(void **state)
 	assert_int_equal(syncmap_batch_new(m, 2, &b), 0);
 	for (int i = 0; i < 9; i++)
 		assert_int_equal(syncmap_batch_add(b, p + (size_t)(i * 3) * PG, 8), 0);
-	assert_int_equal(mock.fdatasync_calls, 0);
+	assert_int_equal(mock.fdatasync_calls + mock.msync_calls, 0);
+	assert_true(mock.sfr_calls >= 1);
 	assert_int_equal(syncmap_batch_commit(b), 0);
-	assert_int_equal(mock.fdatasync_calls, 1);
-	assert_true(mock.sfr_calls >= 9);
-	for (int i = 0; i < 9; i++)
+	assert_int_equal(mock.fdatasync_calls, 0);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(mock.msync_addr, (uintptr_t)p);
+	assert_true(mock.msync_len >= 25 * PG);
+	assert_true(mock.sfr_calls >= 2);
+	/* What was written back early is the ranges added before the overflow. */
+	for (int i = 0; i < 2; i++)
 		assert_true(sfr_covers((uint64_t)(i * 3) * PG, PG));
 	for (int i = 0; i < mock.sfr_calls; i++) {
 		assert_int_equal(mock.sfr[i].off % PG, 0);
@@ -280,15 +283,17 @@ static void test_commit_small_capacity_merging(void **state)
 		assert_int_equal(syncmap_batch_add(b, p + 3 * PG + (size_t)i * 100, 10), 0);
 	assert_int_equal(mock.sfr_calls, 0);
 	assert_int_equal(syncmap_batch_commit(b), 0);
-	assert_int_equal(mock.sfr_calls, 1);
-	assert_int_equal(mock.sfr[0].off, 3 * PG);
-	assert_int_equal(mock.sfr[0].len, PG);
-	assert_int_equal(mock.fdatasync_calls, 1);
+	assert_int_equal(mock.sfr_calls, 0);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(mock.msync_addr, (uintptr_t)(p + 3 * PG));
+	assert_int_equal(mock.msync_len, PG);
+	assert_int_equal(mock.fdatasync_calls, 0);
 	syncmap_batch_free(b);
 	syncmap_close(m);
 }
 
-/* A mapping at a file offset writes back at file offsets. */
+/* A mapping at a file offset: its commit syncs its own pages, and what
+ * an overflow writes back early is at file offsets. */
 static void test_commit_file_offset(void **state)
 {
 	const char *path = tc_make_file(tc_path("offset"), LEN, 0);
@@ -306,6 +311,13 @@ static void test_commit_file_offset(void **state)
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
 	assert_int_equal(syncmap_batch_add(b, p + PG + 3, 2), 0);
 	assert_int_equal(syncmap_batch_commit(b), 0);
+	assert_int_equal(mock.msync_calls, 1);
+	assert_int_equal(mock.msync_addr, (uintptr_t)(p + PG));
+	assert_int_equal(mock.msync_len, PG);
+	syncmap_batch_free(b);
+	assert_int_equal(syncmap_batch_new(m, 1, &b), 0);
+	assert_int_equal(syncmap_batch_add(b, p + PG, 1), 0);
+	assert_int_equal(syncmap_batch_add(b, p + 3 * PG, 1), 0);
 	assert_int_equal(mock.sfr_calls, 1);
 	assert_int_equal(mock.sfr[0].off, 9 * PG);
 	assert_int_equal(mock.sfr[0].len, PG);
@@ -322,20 +334,22 @@ static void test_commit_errors(void **state)
 	(void)state;
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
 	assert_int_equal(syncmap_batch_add(b, p, 1), 0);
-	mock.fdatasync_errno = EIO;
+	mock.msync_errno = EIO;
 	assert_int_equal(syncmap_batch_commit(b), -EIO);
 	assert_int_equal(syncmap_last_cause(), SYNCMAP_CAUSE_ERROR);
-	assert_non_null(strstr(syncmap_last_advice(), "again"));
+	assert_non_null(strstr(syncmap_last_advice(), "commit it again"));
 	/* The failed batch is emptied: committing again syncs nothing. */
 	mock_reset();
 	assert_int_equal(syncmap_batch_commit(b), 0);
-	assert_int_equal(mock.fdatasync_calls + mock.sfr_calls, 0);
+	assert_int_equal(mock.fdatasync_calls + mock.sfr_calls + mock.msync_calls, 0);
+	syncmap_batch_free(b);
 
+	/* An overflow whose early write-back fails refuses the range. */
+	assert_int_equal(syncmap_batch_new(m, 1, &b), 0);
 	assert_int_equal(syncmap_batch_add(b, p + PG, 1), 0);
 	mock.sfr_errno = EIO;
-	assert_int_equal(syncmap_batch_commit(b), -EIO);
-	/* A failed write-back is not followed by a pointless fdatasync. */
-	assert_int_equal(mock.fdatasync_calls, 0);
+	assert_int_equal(syncmap_batch_add(b, p + 3 * PG, 1), -EIO);
+	assert_int_equal(mock.msync_calls, 0);
 	syncmap_batch_free(b);
 	syncmap_close(m);
 }
