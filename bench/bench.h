@@ -140,7 +140,8 @@ extern const op_fn op_persist_syncmap, op_persist_libpmem, op_persist_libpmem2,
 	op_persist_msync;
 op_fn op_persist_raw(enum syncmap_insn f);
 extern const op_fn op_batch_syncmap, op_single_syncmap, op_batch_libpmem,
-	op_single_libpmem, op_batch_libpmem2, op_single_libpmem2, op_single_msync;
+	op_single_libpmem, op_batch_libpmem2, op_single_libpmem2, op_single_msync,
+	op_batch_msync, op_batch_fdatasync;
 op_fn op_batch_raw(enum syncmap_insn f);
 op_fn op_single_raw(enum syncmap_insn f);
 extern const op_fn op_copy_syncmap, op_copy_libpmem, op_copy_libpmem2;

@@ -102,7 +102,16 @@ static int batch_cache_line(struct ctx *x)
 	return finish(x, &c, false);
 }
 
-/* Case 3 (and 5) on the page path. */
+static void set_fd(struct entry *e, int fd)
+{
+	for (unsigned t = 0; e && t < e->threads; t++)
+		e->ops[t].fd = fd;
+}
+
+/* Case 3 (and 5) on the page path, with two baselines on 1 and 2
+ * threads: the commit by hand (one msync over the batch's span), which is
+ * what the kernel and the disk allow, and the commit that 0.3.0 made
+ * (write-back of each page, then fdatasync of the whole file). */
 static int batch_page(struct ctx *x)
 {
 	struct bench_files *f = x->f;
@@ -110,9 +119,13 @@ static int batch_page(struct ctx *x)
 				.size = BENCH_RECORD_SIZE, .durable = true };
 	const struct view *s = &f->sm_pg;
 
-	for (unsigned th = 1; th <= BENCH_MAX_THREADS; th++)
+	for (unsigned th = 1; th <= BENCH_MAX_THREADS; th++) {
 		set_batches(add(&c, "syncmap", "batch", th, op_batch_syncmap, s, BENCH_OFF_BATCH),
 			    x->batch_pg);
+		add(&c, "msync", "batch", th, op_batch_msync, s, BENCH_OFF_BATCH);
+		set_fd(add(&c, "fdatasync", "batch", th, op_batch_fdatasync, s, BENCH_OFF_BATCH),
+		       f->pg_fd);
+	}
 	add(&c, "syncmap", "single", 1, op_single_syncmap, s, BENCH_OFF_BATCH);
 	add(&c, "msync", "single", 1, op_single_msync, s, BENCH_OFF_BATCH);
 	add(&c, "libpmem2", "batch", 1, op_batch_libpmem2, &f->p2_pg, BENCH_OFF_BATCH);

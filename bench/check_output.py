@@ -18,7 +18,7 @@ PERSIST = [64, 256, 4096, 65536]
 COPY = [256, 1024, 4096, 16384, 65536, 262144, 1048576]
 BENCHES = {"persist", "batch", "memcpy", "fault", "strict", "journal"}
 PATHS = {"byte", "cache_line", "page", "journal", "checkpoint"}
-IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync", "strict", "page"}
+IMPLS = {"syncmap", "raw", "libpmem", "libpmem2", "msync", "fdatasync", "strict", "page"}
 JOURNAL_TARGETS = 6
 
 
@@ -43,6 +43,9 @@ def expected_rows():
              ("batch", "page", "msync", "single", 64, 1),
              ("batch", "page", "libpmem2", "batch", 64, 1),
              ("batch", "page", "libpmem2", "single", 64, 1)}
+    for impl in ("msync", "fdatasync"):
+        for th in (1, 2):
+            rows.add(("batch", "page", impl, "batch", 64, th))
     for size in COPY:
         for impl in ("syncmap", "libpmem", "libpmem2"):
             rows.add(("memcpy", "cache_line", impl, None, size, 1))

@@ -5,7 +5,10 @@
  * makes it durable the implementation's way, so a clean line is never
  * "persisted" for free.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <libpmem.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "bench.h"
@@ -159,6 +162,38 @@ static void batch_syncmap(struct op *o, uint64_t iters)
 	}
 }
 
+/* The page batch's commit by hand, for its thread scaling: one
+ * msync(MS_SYNC) from the first record's page to the last one's. */
+static void batch_msync(struct op *o, uint64_t iters)
+{
+	uintptr_t pg = (uintptr_t)BENCH_PAGE;
+	uintptr_t start = (uintptr_t)record(o, 0) & ~(pg - 1);
+	uintptr_t end = ((uintptr_t)record(o, BENCH_RECORDS - 1) + o->size + pg - 1) & ~(pg - 1);
+
+	for (uint64_t i = 0; i < iters; i++) {
+		for (unsigned k = 0; k < BENCH_RECORDS; k++)
+			dirty(record(o, k), o->size, i);
+		note(o, msync((void *)start, end - start, MS_SYNC) ? -errno : 0);
+	}
+}
+
+/* The commit libsyncmap 0.3.0 made: sync_file_range(WRITE) of each
+ * record's page, then fdatasync of the whole file. */
+static void batch_fdatasync(struct op *o, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++) {
+		for (unsigned k = 0; k < BENCH_RECORDS; k++)
+			dirty(record(o, k), o->size, i);
+		for (unsigned k = 0; k < BENCH_RECORDS; k++) {
+			uint64_t off = (uint64_t)(record(o, k) - o->v->base) & ~(uint64_t)(BENCH_PAGE - 1);
+
+			note(o, sync_file_range(o->fd, (off_t)off, BENCH_PAGE,
+						SYNC_FILE_RANGE_WRITE) ? -errno : 0);
+		}
+		note(o, fdatasync(o->fd) ? -errno : 0);
+	}
+}
+
 static void single_syncmap(struct op *o, uint64_t iters)
 {
 	for (uint64_t i = 0; i < iters; i++) {
@@ -228,6 +263,8 @@ const op_fn op_single_libpmem = single_libpmem;
 const op_fn op_batch_libpmem2 = batch_libpmem2;
 const op_fn op_single_libpmem2 = single_libpmem2;
 const op_fn op_single_msync = single_msync;
+const op_fn op_batch_msync = batch_msync;
+const op_fn op_batch_fdatasync = batch_fdatasync;
 
 /* ---- Case 4: persistent copies. */
 

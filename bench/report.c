@@ -17,7 +17,7 @@ static size_t nresults;
 
 /* "page": the page path's batch in the journal cases (--journal). */
 static const char *const impl_order[] = { "syncmap", "raw", "libpmem", "libpmem2", "msync",
-					   "page", "strict" };
+					   "fdatasync", "page", "strict" };
 #define NIMPL (sizeof(impl_order) / sizeof(impl_order[0]))
 
 size_t report_count(void)
@@ -141,6 +141,22 @@ static void table_title(const struct bench_case *c)
 	printf("   | ns per op; ratios are libsyncmap's time over the other's\n");
 }
 
+/* The 2-thread speedup of each baseline measured on 2 threads too. */
+static void baseline_speedups(const struct result *r)
+{
+	const struct result *o, *one;
+	const char *sep = " [";
+
+	for (size_t k = 1; k < NIMPL; k++) {
+		if ((o = peer(r, impl_order[k])) == NULL || (one = one_thread(o)) == NULL)
+			continue;
+		printf("%s%s %.2f", sep, o->impl, ratio(one, o));
+		sep = ", ";
+	}
+	if (strcmp(sep, " ["))
+		printf("]");
+}
+
 static void table_ratios(const struct result *r)
 {
 	const struct result *o;
@@ -149,8 +165,10 @@ static void table_ratios(const struct result *r)
 	for (size_t k = 1; k < NIMPL; k++)
 		if (strcmp(impl_order[k], "strict") && (o = peer(r, impl_order[k])) != NULL)
 			printf(" /%s %.2f", o->impl, ratio(r, o));
-	if ((o = one_thread(r)) != NULL)
+	if ((o = one_thread(r)) != NULL) {
 		printf("  2-thread speedup %.2f", ratio(o, r));
+		baseline_speedups(r);
+	}
 	if ((o = single_of(r)) != NULL)
 		printf("  single/batch %.2f", ratio(o, r));
 	if ((o = peer(r, "strict")) != NULL)

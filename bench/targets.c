@@ -39,6 +39,10 @@ static const struct target targets[] = {
 	  "cache_line", "syncmap", NULL, 2, "syncmap", NULL, 1, false, 1.8, "raw", 0 },
 	{ "threads batch cache_line: 2 threads >= 1.8 x throughput of 1", "batch",
 	  "cache_line", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.8, "raw", 0 },
+	{ "threads batch page: 2 threads never below 1 x throughput of 1", "batch",
+	  "page", "syncmap", "batch", 2, "syncmap", "batch", 1, false, 1.0, "msync", 0 },
+	{ "batch page: 2 threads <= 1.10 x one msync by hand of each batch", "batch",
+	  "page", "syncmap", "batch", 2, "msync", "batch", 2, true, 1.10, NULL, 0 },
 	/* --journal: the journaled page path against what it replaces. */
 	{ "journal persist: >= 2 x faster than msync of the page", "journal", "journal",
 	  "syncmap", NULL, 1, "msync", NULL, 1, false, 2.0, NULL, 64 },
