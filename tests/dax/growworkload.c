@@ -17,7 +17,7 @@
  * meanwhile persists lines of the first half MiB without pause, so cuts
  * land inside grows, inside persists on the old range, and between them.
  * After GR_ROUNDS rounds (1 MiB to 33 MiB) it stops growing: the file
- * systems of the guest are 512 MiB, shared with the other workloads, and
+ * systems of the guest are 1 GiB, shared with the other workloads, and
  * keep the run before for its verifier, so two growers of one file system
  * must leave room for two runs of each.  (Growing until the file system
  * was nearly full left the next run nothing to grow into.)
@@ -163,7 +163,7 @@ static int one_round(const struct log *l, struct syncmap *m, uint64_t round, boo
 
 /*
  * The guest keeps the run it just verified beside the new one, and two
- * files as large as a run grows them would crowd the guest's 512 MiB file
+ * files as large as a run grows them would crowd the guest's 1 GiB file
  * systems beside the other workloads.  This boot verified that run before it started the
  * workloads (a boot cut while it verifies starts none), so its file is no
  * longer needed.

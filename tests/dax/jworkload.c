@@ -15,6 +15,11 @@
  *                 they are stored: with the guest's writeback held off
  *                 (main.sh, SYNCMAP_DAX_HOLD_DIRTY) the cut must take
  *                 acknowledged records away
+ *   page-batch    the same writers on the plain page path, each thread
+ *                 adding JW_BATCH records to its own syncmap_batch and
+ *                 acknowledging them once syncmap_batch_commit() has
+ *                 returned: the commit's one msync over the batch's span
+ *                 must make them durable with writeback held off
  *
  * Thread T of run RUN writes the record stream (RUN * 16 + T), so every
  * region is checked on its own.  A journal writer prints, once a second,
@@ -26,7 +31,8 @@
  * replays the journal), between "REPLAY-BEGIN TAG" and "REPLAY-END TAG"
  * lines the host can cut in, and passes only if every region holds all of
  * the records its thread acknowledged (ACKED is "N0,N1,..."); the control
- * passes only if some acknowledged record is gone.
+ * passes only if some acknowledged record is gone.  The page paths' files
+ * are read with pread: nothing to replay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,11 +54,12 @@
 #define JW_MAX_THREADS 16
 #define JW_REGION (8u << 20)
 #define JW_CKPT_JOURNAL "64K"
+#define JW_BATCH 8u		/* records per page-path batch */
 
 struct jw {
 	const struct log *l;
 	struct syncmap *m;
-	bool journal, control;
+	bool journal, control, batch;
 	const char *ready_path;
 	atomic_bool readied;
 	atomic_uint_fast64_t persist_ns, ckpt_ns;
@@ -66,7 +73,7 @@ struct jw_thread {
 bool jw_how(const char *how)
 {
 	return !strcmp(how, "journal") || !strcmp(how, "journal-ckpt") ||
-	       !strcmp(how, "page-control");
+	       !strcmp(how, "page-control") || !strcmp(how, "page-batch");
 }
 
 static uint64_t now_ns(void)
@@ -113,6 +120,52 @@ static int persist(struct jw *w, void *p, size_t n)
 	return r;
 }
 
+static void fail_call(const struct jw *w, unsigned t, const char *what, uint64_t id, int r)
+{
+	say("WORKLOAD %s/%u %s of %" PRIu64 " failed: %s (%s)", w->l->tag, t, what, id,
+	    strerror(-r), syncmap_last_advice());
+	_exit(1);
+}
+
+/* page-batch: JW_BATCH records per commit, acknowledged after it. */
+static void *batch_writer(struct jw *w, unsigned t)
+{
+	uint64_t run = stream(w->l->run, t), id = 0;
+	uint8_t *base = (uint8_t *)syncmap_addr(w->m) + (size_t)t * JW_REGION;
+	struct syncmap_batch *b;
+	size_t off = 0;
+	int r = syncmap_batch_new(w->m, 0, &b);
+
+	if (r)
+		fail_call(w, t, "syncmap_batch_new", 0, r);
+	for (;;) {
+		uint64_t first = id;
+
+		for (unsigned k = 0; k < JW_BATCH; k++, id++) {
+			size_t stride = rec_stride(run, id);
+
+			if (off + stride > JW_REGION)
+				break;
+			rec_fill(base + off, run, id);
+			if ((r = syncmap_batch_add(b, base + off, stride)) != 0)
+				fail_call(w, t, "syncmap_batch_add", id, r);
+			off += stride;
+		}
+		if ((r = syncmap_batch_commit(b)) != 0)
+			fail_call(w, t, "syncmap_batch_commit", first, r);
+		for (uint64_t k = first; k < id; k++)
+			say("ACK %s/%u %" PRIu64, w->l->tag, t, k);
+		if (!atomic_exchange(&w->readied, true))
+			ready(w->ready_path);
+		if (id - first < JW_BATCH) {
+			say("WORKLOAD %s/%u idle: region full", w->l->tag, t);
+			for (;;)
+				pause();
+		}
+	}
+	return NULL;
+}
+
 static void *writer(void *arg)
 {
 	struct jw_thread *jt = arg;
@@ -121,6 +174,8 @@ static void *writer(void *arg)
 	uint8_t *base = (uint8_t *)syncmap_addr(w->m) + (size_t)jt->t * JW_REGION;
 	size_t off = 0;
 
+	if (w->batch)
+		return batch_writer(w, jt->t);
 	for (uint64_t id = 0;; id++) {
 		size_t stride = rec_stride(run, id);
 		int r;
@@ -133,11 +188,8 @@ static void *writer(void *arg)
 		rec_fill(base + off, run, id);
 		if (!w->control || id == 0) {
 			r = persist(w, base + off, stride);
-			if (r) {
-				say("WORKLOAD %s/%u persist of %" PRIu64 " failed: %s (%s)",
-				    w->l->tag, jt->t, id, strerror(-r), syncmap_last_advice());
-				_exit(1);
-			}
+			if (r)
+				fail_call(w, jt->t, "persist", id, r);
 		}
 		say("ACK %s/%u %" PRIu64, w->l->tag, jt->t, id);
 		if (!atomic_exchange(&w->readied, true))
@@ -187,11 +239,12 @@ static int open_data(struct jw *w, const char *how)
 		    syncmap_last_advice());
 		return r;
 	}
-	say("WORKLOAD %s run=%" PRIu64 " %s threads=%u granularity=%s cause=%s%s",
+	say("WORKLOAD %s run=%" PRIu64 " %s threads=%u granularity=%s cause=%s%s batch=%u",
 	    w->l->tag, w->l->run, how, JW_THREADS,
 	    syncmap_granularity_name(syncmap_granularity(w->m)),
 	    syncmap_cause_name(syncmap_cause(w->m)),
-	    w->control ? " (the control: no persist after each region's first record)" : "");
+	    w->control ? " (the control: no persist after each region's first record)" : "",
+	    w->batch ? JW_BATCH : 0);
 #ifdef SYNCMAP_JOURNAL
 	if (w->journal && syncmap_path(w->m) != SYNCMAP_PATH_JOURNAL) {
 		say("WORKLOAD %s is on the %s path, not the journal's: %s", w->l->tag,
@@ -211,7 +264,8 @@ int jw_write(const struct log *l, const char *how, const char *ready_path)
 	w.l = l;
 	w.ready_path = ready_path;
 	w.control = !strcmp(how, "page-control");
-	w.journal = !w.control;
+	w.batch = !strcmp(how, "page-batch");
+	w.journal = !w.control && !w.batch;
 	if (open_data(&w, how))
 		return 1;
 	for (unsigned t = 0; t < JW_THREADS; t++) {
@@ -330,6 +384,7 @@ int jw_verify(const struct log *l, const char *acked_list, const char *how)
 	uint64_t acked[JW_MAX_THREADS] = { 0 }, replayed = 0;
 	unsigned threads = parse_acked(acked_list, acked);
 	bool control = !strcmp(how, "page-control"), pass;
+	bool plain = control || !strcmp(how, "page-batch");
 	struct jw_tally t = { 0 };
 	struct syncmap *m = NULL;
 	uint8_t *buf = NULL;
@@ -339,7 +394,7 @@ int jw_verify(const struct log *l, const char *acked_list, const char *how)
 	int r;
 
 	data_path(l, path, sizeof(path));
-	if (control)
+	if (plain)
 		r = load(path, &buf, &len);
 	else if ((r = open_replay(l, path, &m, &replayed, &ms)) == 0)
 		len = syncmap_length(m);
@@ -348,10 +403,10 @@ int jw_verify(const struct log *l, const char *acked_list, const char *how)
 			t.acked += acked[k];
 		say("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " %s: %s (%s)", l->tag,
 		    l->run, t.acked || control ? "FAIL" : "PASS", t.acked, path, strerror(-r),
-		    control ? "" : syncmap_last_advice());
+		    plain ? "" : syncmap_last_advice());
 		return t.acked ? 1 : 0;
 	}
-	scan(l, control ? buf : (const uint8_t *)syncmap_addr(m), len, acked, threads, &t);
+	scan(l, plain ? buf : (const uint8_t *)syncmap_addr(m), len, acked, threads, &t);
 	if (m && (r = syncmap_close(m)) != 0)
 		say("WORKLOAD %s: syncmap_close after the replay: %s", l->tag, strerror(-r));
 	free(buf);
