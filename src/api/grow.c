@@ -41,7 +41,6 @@
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-#define SM_GROW_ZERO_CHUNK (1u << 20)
 
 /* The size the file had before the grow, to give back on failure. */
 struct sm_grow_undo {
@@ -126,20 +125,6 @@ static void give_back(int fd, const struct sm_grow_undo *u)
 		sm_sys_ftruncate(fd, u->old_size);
 }
 
-static int zero_fill(int fd, uint64_t from, uint64_t to)
-{
-	static const uint8_t zeros[SM_GROW_ZERO_CHUNK];
-	int r = 0;
-
-	while (from < to && r == 0) {
-		uint64_t n = to - from < SM_GROW_ZERO_CHUNK ? to - from : SM_GROW_ZERO_CHUNK;
-
-		r = sm_sys_pwrite_all(fd, zeros, (size_t)n, from);
-		from += n;
-	}
-	return r;
-}
-
 /* Extend the file to end bytes, allocating [from, end) unless sparse. */
 static int extend_file(struct syncmap *b, bool sparse, uint64_t from, uint64_t end,
 		       struct sm_grow_undo *u)
@@ -159,7 +144,7 @@ static int extend_file(struct syncmap *b, bool sparse, uint64_t from, uint64_t e
 	if (r == -EOPNOTSUPP) {
 		r = end > u->old_size ? sm_sys_ftruncate(b->fd, end) : 0;
 		if (r == 0 && !sparse && end > u->old_size)
-			r = zero_fill(b->fd, u->old_size > from ? u->old_size : from, end);
+			r = sm_sys_zero_fill(b->fd, u->old_size > from ? u->old_size : from, end);
 	}
 	if (r == 0 && b->sync && end > u->old_size && u->old_size % (uint64_t)sm_page_size())
 		r = sm_sys_fdatasync(b->fd);

@@ -25,7 +25,6 @@
 #include "sys.h"
 
 #define SM_DEFAULT_MODE 0600
-#define SM_ZERO_CHUNK (1u << 20)
 
 /* What open did to the file, so a failure can undo it. */
 struct sm_undo {
@@ -99,20 +98,6 @@ static int size_devdax(struct syncmap *m, const struct sm_facts *f, uint64_t off
 	return 0;
 }
 
-static int zero_fill(int fd, uint64_t from, uint64_t to)
-{
-	static const uint8_t zeros[SM_ZERO_CHUNK];
-	int r = 0;
-
-	while (from < to && r == 0) {
-		uint64_t n = to - from < SM_ZERO_CHUNK ? to - from : SM_ZERO_CHUNK;
-
-		r = sm_sys_pwrite_all(fd, zeros, (size_t)n, from);
-		from += n;
-	}
-	return r;
-}
-
 /* What to do when allocating ran out of space or quota. */
 static const char *space_hint(int r)
 {
@@ -153,7 +138,7 @@ static int preallocate(int fd, int statx_dax, uint64_t off, uint64_t end,
 	/* The zeros' written state is what spares the faults a metadata
 	 * commit, so make it durable now; an allocation alone needs no
 	 * sync (a MAP_SYNC fault or msync commits its metadata). */
-	r = zero_fill(fd, zero_from, end);
+	r = sm_sys_zero_fill(fd, zero_from, end);
 	if (r == 0)
 		r = sm_sys_fdatasync(fd);
 	if (r < 0)

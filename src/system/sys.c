@@ -143,6 +143,22 @@ int sm_sys_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+#define SM_ZERO_CHUNK (1u << 20)
+
+int sm_sys_zero_fill(int fd, uint64_t from, uint64_t to)
+{
+	static const uint8_t zeros[SM_ZERO_CHUNK];
+	int r = 0;
+
+	while (from < to && r == 0) {
+		uint64_t n = to - from < SM_ZERO_CHUNK ? to - from : SM_ZERO_CHUNK;
+
+		r = sm_sys_pwrite_all(fd, zeros, (size_t)n, from);
+		from += n;
+	}
+	return r;
+}
+
 int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		uint64_t off, void **out)
 {

@@ -22,6 +22,8 @@ int sm_sys_fstatfs_type(int fd, long *type);
 int sm_sys_ftruncate(int fd, uint64_t size);
 int sm_sys_fallocate(int fd, int mode, uint64_t off, uint64_t len);
 int sm_sys_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+/* Write zeros over [from, to) of fd, a MiB at a time. */
+int sm_sys_zero_fill(int fd, uint64_t from, uint64_t to);
 int sm_sys_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		uint64_t off, void **out);
 int sm_sys_mremap(void *addr, size_t len, size_t new_len, int flags, void **out);
