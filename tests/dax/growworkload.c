@@ -43,6 +43,7 @@
 
 #include <syncmap.h>
 
+#include "marker.h"
 #include "workload.h"
 
 #define GR_BASE (1u << 20)
@@ -50,17 +51,10 @@
 #define GR_ROUNDS 32
 #define GR_RESERVE ((uint64_t)GR_BASE + (uint64_t)GR_ROUNDS * GR_STEP)
 #define GR_WORK_MS 5	/* the host cuts 0.2-4 s in: reach the last round */
-#define GR_LINE 64u
 /* Room left to the workloads this one shares its file system with. */
 #define GR_MARGIN ((uint64_t)8 << 20)
+#define GR_LINE 64u		/* the lines the second thread persists */
 #define GR_MAGIC 0x32574f5247534d53ull	/* "SMGROW2" */
-
-struct gr_marker {
-	uint64_t magic, run, round, size, check;
-	uint64_t pad[3];
-};
-
-_Static_assert(sizeof(struct gr_marker) == GR_LINE, "a marker is one line");
 
 bool gr_how(const char *how)
 {
@@ -71,18 +65,6 @@ bool gr_how(const char *how)
 static uint64_t size_of(uint64_t round)
 {
 	return GR_BASE + round * (uint64_t)GR_STEP;
-}
-
-static uint64_t check_of(const struct gr_marker *g)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	const uint64_t v[4] = { g->magic, g->run, g->round, g->size };
-
-	for (int i = 0; i < 4; i++) {
-		h ^= v[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
 }
 
 static unsigned flags_of(const char *how)
@@ -143,7 +125,6 @@ static bool room_for_step(const struct log *l)
 
 static int one_round(const struct log *l, struct syncmap *m, uint64_t round, bool control)
 {
-	struct gr_marker g = { GR_MAGIC, l->run, round, size_of(round), 0, { 0 } };
 	uint8_t *p;
 	int r = room_for_step(l) ? syncmap_grow(m, size_of(round), 0) : -ENOSPC;
 
@@ -151,10 +132,8 @@ static int one_round(const struct log *l, struct syncmap *m, uint64_t round, boo
 		return 2;	/* the file system is (nearly) full: stop growing */
 	if (r)
 		return fail(l, "grow", r);
-	g.check = check_of(&g);
-	p = (uint8_t *)syncmap_addr(m) + size_of(round) - GR_LINE;
-	memcpy(p, &g, sizeof(g));
-	if (!control && (r = syncmap_persist(m, p, GR_LINE)))
+	p = marker_put(syncmap_addr(m), size_of(round), GR_MAGIC, l->run, round);
+	if (!control && (r = syncmap_persist(m, p, MARKER_LINE)))
 		return fail(l, "persist of the marker", r);
 	say("ACK %s %" PRIu64, l->tag, round - 1);	/* ids from 0 */
 	sleep_ms(GR_WORK_MS);
@@ -227,16 +206,8 @@ static uint64_t markers_whole(const struct log *l, const uint8_t *a, size_t len,
 {
 	uint64_t ok = 0;
 
-	for (uint64_t i = 1; i <= acked; i++) {
-		struct gr_marker g;
-
-		if (size_of(i) > len)
-			break;
-		memcpy(&g, a + size_of(i) - GR_LINE, sizeof(g));
-		if (g.magic == GR_MAGIC && g.run == l->run && g.round == i &&
-		    g.size == size_of(i) && g.check == check_of(&g))
-			ok++;
-	}
+	for (uint64_t i = 1; i <= acked && size_of(i) <= len; i++)
+		ok += marker_whole(a, len, size_of(i), GR_MAGIC, l->run, i);
 	return ok;
 }
 

@@ -36,21 +36,15 @@
 
 #include <syncmap.h>
 
+#include "marker.h"
 #include "workload.h"
 
 #define GW_BASE (1u << 20)
 #define GW_STEP (1u << 20)
 #define GW_ROUNDS 200		/* then it stops growing: 201 MiB */
 #define GW_WORK_MS 500
-#define GW_LINE 64u
+#define GW_LINE 64u		/* the lines the batches write */
 #define GW_MAGIC 0x31574f5247534d53ull	/* "SMGROW1" */
-
-struct gw_marker {
-	uint64_t magic, run, round, size, check;
-	uint64_t pad[3];
-};
-
-_Static_assert(sizeof(struct gw_marker) == GW_LINE, "a marker is one line");
 
 bool gw_how(const char *how)
 {
@@ -60,18 +54,6 @@ bool gw_how(const char *how)
 static uint64_t size_of(uint64_t round)
 {
 	return GW_BASE + round * (uint64_t)GW_STEP;
-}
-
-static uint64_t check_of(const struct gw_marker *g)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	const uint64_t v[4] = { g->magic, g->run, g->round, g->size };
-
-	for (int i = 0; i < 4; i++) {
-		h ^= v[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
 }
 
 static void path_of(const struct log *l, char *buf, size_t n)
@@ -122,7 +104,6 @@ static int batches(const struct log *l, struct syncmap *m, uint64_t round)
 static int round_trip(const struct log *l, const char *path, uint64_t round)
 {
 	uint64_t size = size_of(round);
-	struct gw_marker g = { GW_MAGIC, l->run, round, size, 0, { 0 } };
 	struct syncmap *m;
 	uint8_t *p;
 	int r = syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0644, size, &m);
@@ -134,10 +115,8 @@ static int round_trip(const struct log *l, const char *path, uint64_t round)
 		    syncmap_path_name(syncmap_path(m)), syncmap_advice(m));
 		return 1;
 	}
-	g.check = check_of(&g);
-	p = (uint8_t *)syncmap_addr(m) + size - GW_LINE;
-	memcpy(p, &g, sizeof(g));
-	if ((r = syncmap_persist(m, p, GW_LINE)))
+	p = marker_put(syncmap_addr(m), size, GW_MAGIC, l->run, round);
+	if ((r = syncmap_persist(m, p, MARKER_LINE)))
 		return fail(l, "persist of the marker", r);
 	say("ACK %s %" PRIu64, l->tag, round);
 	if (batches(l, m, round))
@@ -172,16 +151,8 @@ static uint64_t markers_whole(const struct log *l, const uint8_t *a, size_t len,
 {
 	uint64_t ok = 0;
 
-	for (uint64_t i = 0; i < acked; i++) {
-		struct gw_marker g;
-
-		if (size_of(i) > len)
-			break;
-		memcpy(&g, a + size_of(i) - GW_LINE, sizeof(g));
-		if (g.magic == GW_MAGIC && g.run == l->run && g.round == i &&
-		    g.size == size_of(i) && g.check == check_of(&g))
-			ok++;
-	}
+	for (uint64_t i = 0; i < acked && size_of(i) <= len; i++)
+		ok += marker_whole(a, len, size_of(i), GW_MAGIC, l->run, i);
 	return ok;
 }
 
