@@ -288,6 +288,9 @@ int jw_write(const struct log *l, const char *how, const char *ready_path)
 struct jw_tally {
 	uint64_t acked, recovered, lost;
 	unsigned torn, threads;
+	/* Per thread: "recovered/acked" and what stopped the scan (empty,
+	 * torn, or the end of the region), for a failure's reader. */
+	char each[JW_MAX_THREADS * 48];
 };
 
 static unsigned parse_acked(const char *s, uint64_t *n)
@@ -312,10 +315,10 @@ static void scan(const struct log *l, const uint8_t *base, size_t len, const uin
 	for (unsigned k = 0; k < threads; k++) {
 		uint64_t run = stream(l->run, k), id = 0;
 		size_t off = 0, start = (size_t)k * JW_REGION;
+		enum rec_state s = REC_OK;
 
 		for (;;) {
 			size_t stride = rec_stride(run, id);
-			enum rec_state s;
 
 			if (start + JW_REGION > len || off + stride > JW_REGION)
 				break;
@@ -327,6 +330,9 @@ static void scan(const struct log *l, const uint8_t *base, size_t len, const uin
 			off += stride;
 			id++;
 		}
+		snprintf(t->each + strlen(t->each), sizeof(t->each) - strlen(t->each),
+			 "%s%" PRIu64 "/%" PRIu64 ":%s", k ? "," : "", id, acked[k],
+			 s == REC_TORN ? "torn" : s == REC_EMPTY ? "empty" : "end");
 		t->acked += acked[k];
 		t->recovered += id < acked[k] ? id : acked[k];
 		t->lost += id < acked[k] ? acked[k] - id : 0;
@@ -414,9 +420,10 @@ int jw_verify(const struct log *l, const char *acked_list, const char *how)
 	 * only if it lost one of the others. */
 	pass = control ? t.acked > t.threads && t.lost > 0 : t.acked > 0 && t.lost == 0 && !r;
 	say("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " recovered=%" PRIu64
-	    " lost=%" PRIu64 " torn_rejected=%u threads=%u replayed=%" PRIu64 " replay_ms=%.1f%s",
+	    " lost=%" PRIu64 " torn_rejected=%u threads=%u replayed=%" PRIu64 " replay_ms=%.1f"
+	    " per_thread=%s%s",
 	    l->tag, l->run, pass ? "PASS" : "FAIL", t.acked, t.recovered, t.lost, t.torn,
-	    t.threads, replayed, ms,
+	    t.threads, replayed, ms, t.each,
 	    control ? (pass ? " (the control lost acknowledged data, as it must)"
 			    : " (the control kept everything: this cut proves nothing)")
 		    : "");
