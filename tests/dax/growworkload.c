@@ -10,17 +10,26 @@
  *                 dax=inode ext4 that nobody else syncs)
  *   grow-control  the same as grow-journal without the journal and without
  *                 persisting the markers: it must lose acknowledged ones
+ *   grow-dax-control  the same on a DAX file (the control's file system,
+ *                 which nothing else syncs), sparse and without MAP_SYNC;
+ *                 it persists its first line once, so that the file and
+ *                 its first MiB are durable, then grows without persists:
+ *                 its markers reach the media, but not the blocks and the
+ *                 size that hold them, so it must lose acknowledged ones
  *
  * Round i (from 1) grows the one mapping with syncmap_grow() to
- * GR_BASE + i * GR_STEP bytes, writes a marker into the last line of the
- * new size, persists it and only then prints "ACK TAG i-1"; a second thread
- * meanwhile persists lines of the first half MiB without pause, so cuts
- * land inside grows, inside persists on the old range, and between them.
- * After GR_ROUNDS rounds (1 MiB to 33 MiB) it stops growing: the file
- * systems of the guest are 1 GiB, shared with the other workloads, and
- * keep the run before for its verifier, so two growers of one file system
- * must leave room for two runs of each.  (Growing until the file system
- * was nearly full left the next run nothing to grow into.)
+ * GR_BASE + i * GR_STEP bytes (4 MiB a round), writes a marker into the
+ * last line of the new size, persists it and only then prints
+ * "ACK TAG i-1".  It prints "GROWING TAG i-1" before the grow, so the host
+ * can count the cuts that came between the two: inside a grow or its
+ * marker's persist.  A second thread meanwhile persists lines of the first
+ * half MiB without pause, so cuts land inside grows, inside persists on
+ * the old range, and between them.
+ * After GR_ROUNDS rounds (1 MiB to 257 MiB) it stops growing.  The file
+ * systems of the guest are 1 GiB, shared with the other workloads; a run
+ * deletes the file of the run before once that has been verified
+ * (drop_last_run), and stops growing early, leaving GR_MARGIN, if the file
+ * system fills.
  *
  * Nothing is synced but by the library: no grow syncs the new size (see
  * syncmap_grow(3) for what commits it on each path), so a cut after an ACK
@@ -47,10 +56,10 @@
 #include "workload.h"
 
 #define GR_BASE (1u << 20)
-#define GR_STEP (1u << 20)
-#define GR_ROUNDS 32
+#define GR_STEP (4u << 20)	/* 64 rounds reach 257 MiB before most cuts */
+#define GR_ROUNDS 64
 #define GR_RESERVE ((uint64_t)GR_BASE + (uint64_t)GR_ROUNDS * GR_STEP)
-#define GR_WORK_MS 5	/* the host cuts 0.2-4 s in: reach the last round */
+#define GR_WORK_MS 2	/* the host cuts 0.2-4 s in: reach the last round */
 /* Room left to the workloads this one shares its file system with. */
 #define GR_MARGIN ((uint64_t)8 << 20)
 #define GR_LINE 64u		/* the lines the second thread persists */
@@ -59,7 +68,12 @@
 bool gr_how(const char *how)
 {
 	return !strcmp(how, "grow-sync") || !strcmp(how, "grow-journal") ||
-	       !strcmp(how, "grow-control");
+	       !strcmp(how, "grow-control") || !strcmp(how, "grow-dax-control");
+}
+
+static bool is_control(const char *how)
+{
+	return !strcmp(how, "grow-control") || !strcmp(how, "grow-dax-control");
 }
 
 static uint64_t size_of(uint64_t round)
@@ -73,6 +87,10 @@ static unsigned flags_of(const char *how)
 		return SYNCMAP_REQUIRE_SYNC;
 	if (!strcmp(how, "grow-journal"))
 		return SYNCMAP_JOURNAL;
+	/* Sparse: a preallocating open syncs its zeros, which would commit
+	 * the file system's metadata, the other control's included. */
+	if (!strcmp(how, "grow-dax-control"))
+		return SYNCMAP_FORBID_SYNC | SYNCMAP_SPARSE;
 	return SYNCMAP_FORBID_SYNC;
 }
 
@@ -126,7 +144,10 @@ static bool room_for_step(const struct log *l)
 static int one_round(const struct log *l, struct syncmap *m, uint64_t round, bool control)
 {
 	uint8_t *p;
-	int r = room_for_step(l) ? syncmap_grow(m, size_of(round), 0) : -ENOSPC;
+	int r;
+
+	say("GROWING %s %" PRIu64, l->tag, round - 1);
+	r = room_for_step(l) ? syncmap_grow(m, size_of(round), 0) : -ENOSPC;
 
 	if (r == -ENOSPC)
 		return 2;	/* the file system is (nearly) full: stop growing */
@@ -164,7 +185,7 @@ static void drop_last_run(const struct log *l)
 
 int gr_write(const struct log *l, const char *how, const char *ready_path)
 {
-	bool control = !strcmp(how, "grow-control");
+	bool control = is_control(how);
 	struct gr_old o = { l, NULL };
 	char path[4096];
 	uint64_t round;
@@ -182,9 +203,13 @@ int gr_write(const struct log *l, const char *how, const char *ready_path)
 	    GR_RESERVE >> 20);
 	if (!control && pthread_create(&t, NULL, old_range, &o))
 		_exit(1);
-	/* The control needs no size to show a loss: it stops at 16 MiB and
+	/* The DAX control's file must exist after the cut, or its loss
+	 * would say nothing about growth. */
+	if (!strcmp(how, "grow-dax-control") && (r = syncmap_persist(o.m, syncmap_addr(o.m), 1)))
+		_exit(fail(l, "persist of the first line", r));
+	/* The control needs no size to show a loss: it stops at 33 MiB and
 	 * leaves the file system's room to the workloads it shares it with. */
-	for (round = 1; round <= (control ? 16u : GR_ROUNDS); round++) {
+	for (round = 1; round <= (control ? 8u : GR_ROUNDS); round++) {
 		r = one_round(l, o.m, round, control);
 		if (r == 1)
 			_exit(1);
@@ -234,14 +259,15 @@ int gr_verify(const struct log *l, uint64_t acked, const char *how)
 		syncmap_close(m);
 	}
 	pass = acked > 0 && r == 0 && ok == acked && len >= want;
-	/* The control passes when it lost acknowledged markers. */
-	if (!strcmp(how, "grow-control"))
-		pass = acked > 0 && r == 0 && ok < acked;
+	/* A control passes when it lost acknowledged markers; a file whose
+	 * creation never became durable lost them all. */
+	if (is_control(how))
+		pass = acked > 0 && (r == 0 || r == -ENOENT) && ok < acked;
 	say("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " recovered=%" PRIu64
 	    " lost=%" PRIu64 " size=%zu acked_size=%" PRIu64 "%s%s%s", l->tag, l->run,
 	    pass ? "PASS" : "FAIL", acked, ok, acked - ok, len, want, r ? " open: " : "",
 	    r ? strerror(-r) : "",
-	    pass && !strcmp(how, "grow-control") ?
+	    pass && is_control(how) ?
 	    " (the control lost acknowledged data, as it must)" : "");
 	return pass ? 0 : 1;
 }
