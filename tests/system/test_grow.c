@@ -198,10 +198,11 @@ static void test_journal_crash(void **state)
 	crash_after_grow(tc_join(*state, "grow-jcrash-control"), false);
 }
 
-static void test_strict(void **state)
+/* Strict mode across a grow: only the persisted lines of the new range
+ * reach the file, over the page path and over the journal. */
+static void strict_grow(const char *path, unsigned flags)
 {
-	const char *path = tc_join(*state, "grow-strict");
-	struct syncmap *m = open_res(path, SYNCMAP_STRICT | SYNCMAP_FORBID_SYNC, MIB, 8 * MIB);
+	struct syncmap *m = open_res(path, SYNCMAP_STRICT | flags, MIB, 8 * MIB);
 	uint8_t *base = syncmap_addr(m);
 	uint8_t zero[LINE] = { 0 }, b[LINE];
 
@@ -220,6 +221,16 @@ static void test_strict(void **state)
 	assert_true(file_has_marker(path, 3 * MIB));
 	tc_read_file(path, 2 * MIB, b, LINE);
 	assert_memory_equal(b, zero, LINE);
+}
+
+static void test_strict(void **state)
+{
+	strict_grow(tc_join(*state, "grow-strict"), SYNCMAP_FORBID_SYNC);
+}
+
+static void test_strict_journal(void **state)
+{
+	strict_grow(tc_join(*state, "grow-strict-journal"), SYNCMAP_JOURNAL);
 }
 
 /* ---- threads */
@@ -449,6 +460,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sparse, on_disk),
 		cmocka_unit_test_setup(test_journal_crash, on_disk),
 		cmocka_unit_test_setup(test_strict, on_disk),
+		cmocka_unit_test_setup(test_strict_journal, on_disk),
 		cmocka_unit_test_setup(test_threads, on_disk),
 		cmocka_unit_test_setup(test_limits, on_disk),
 		cmocka_unit_test_setup(test_enospc, on_disk),
