@@ -290,7 +290,7 @@ struct jw_tally {
 	unsigned torn, threads;
 	/* Per thread: "recovered/acked" and what stopped the scan (empty,
 	 * torn, or the end of the region), for a failure's reader. */
-	char each[JW_MAX_THREADS * 48];
+	char each[JW_MAX_THREADS * 96];
 };
 
 static unsigned parse_acked(const char *s, uint64_t *n)
@@ -306,6 +306,25 @@ static unsigned parse_acked(const char *s, uint64_t *n)
 		s = *end == ',' ? end + 1 : end;
 	}
 	return k;
+}
+
+/* After a bad record, how many of the acknowledged ones that follow are
+ * whole: all of them says one page was lost, none a lost tail. */
+static uint64_t whole_after(const uint8_t *region, size_t off, uint64_t run, uint64_t bad,
+			    uint64_t acked)
+{
+	uint64_t whole = 0;
+
+	off += rec_stride(run, bad);
+	for (uint64_t id = bad + 1; id < acked; id++) {
+		size_t stride = rec_stride(run, id);
+
+		if (off + stride > JW_REGION)
+			break;
+		whole += rec_check(region + off, JW_REGION - off, run, id) == REC_OK;
+		off += stride;
+	}
+	return whole;
 }
 
 static void scan(const struct log *l, const uint8_t *base, size_t len, const uint64_t *acked,
@@ -333,6 +352,10 @@ static void scan(const struct log *l, const uint8_t *base, size_t len, const uin
 		snprintf(t->each + strlen(t->each), sizeof(t->each) - strlen(t->each),
 			 "%s%" PRIu64 "/%" PRIu64 ":%s", k ? "," : "", id, acked[k],
 			 s == REC_TORN ? "torn" : s == REC_EMPTY ? "empty" : "end");
+		if (id < acked[k])
+			snprintf(t->each + strlen(t->each), sizeof(t->each) - strlen(t->each),
+				 "(+%" PRIu64 " whole after it, at offset %zu)",
+				 whole_after(base + start, off, run, id, acked[k]), off);
 		t->acked += acked[k];
 		t->recovered += id < acked[k] ? id : acked[k];
 		t->lost += id < acked[k] ? acked[k] - id : 0;
