@@ -109,10 +109,10 @@ static void workload(const char *dir, const char *name, const char *vfs, const c
 			 lo, lo + 50);
 		query(db, sql, out);
 	}
-	/* Far past the size at open: 12 MiB of blobs, in a few transactions. */
+	/* Far past the size at open: 4 MiB of blobs, in a few transactions. */
 	for (int tx = 0; tx < 4; tx++) {
 		exec(db, "BEGIN");
-		for (int i = 0; i < 50; i++) {
+		for (int i = 0; i < 16; i++) {
 			snprintf(sql, sizeof(sql),
 				 "INSERT INTO big(data) VALUES (zeroblob(65536) || x'%08x')", next());
 			exec(db, sql);
