@@ -177,13 +177,14 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 		if (r < 0)
 			return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
 	}
-	r = syncmap_write_safe(m, (uint8_t *)syncmap_addr(m) + off, buf, (size_t)amt);
-	if (r < 0) {
-		/* SIGBUS: the file was truncated under the mapping by another
-		 * process; unix's pwrite extends it as a write must. */
-		smsql_refresh_size(n);
-		goto through_unix;
-	}
+	/*
+	 * A plain copy: syncmap_write_safe() would persist every write, and
+	 * xSync persists them all at once.  No store here can fault: the
+	 * range is allocated (grown or extended above, never sparse), and no
+	 * other connection truncates the file while this one writes (SQLite
+	 * holds the database's write lock, or the WAL's, around every write).
+	 */
+	memcpy((uint8_t *)syncmap_addr(m) + off, buf, (size_t)amt);
 	r = add_dirty(p, (uint64_t)off, end);
 	if (r < 0) {
 		/* Cannot remember the range: have unix sync the whole file. */
