@@ -9,6 +9,7 @@
  * holds only 1 MiB of address space per mapping, so the tail of the file
  * past it goes through unix.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -38,6 +39,25 @@ static void expect_mapped(sqlite3 *db, const char *schema, const char *vfs)
 		CHECK(!strcmp(name, "unix"));
 	}
 	sqlite3_free(name);
+}
+
+/* Whether the process maps a file whose path ends in suffix (the WAL
+ * file has no file control that names its VFS; its mapping shows here). */
+static bool mapped_file(const char *dir, const char *suffix)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[4096], want[1024];
+	bool found = false;
+
+	CHECK(f);
+	snprintf(want, sizeof(want), "%s/%s\n", dir, suffix);
+	while (!found && fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line), w = strlen(want);
+
+		found = n >= w && !strcmp(line + n - w, want);
+	}
+	fclose(f);
+	return found;
 }
 
 static void integrity(sqlite3 *db)
@@ -121,6 +141,16 @@ static void workload(const char *dir, const char *name, const char *vfs, const c
 	}
 	query(db, "SELECT count(*), sum(length(data)) FROM big", out);
 	expect_mapped(db, "main", vfs);
+	if (!strcmp(mode, "wal")) {
+		char wal[128];
+
+		snprintf(wal, sizeof(wal), "%s.db-wal", name);
+		if (mapped_file(dir, wal) != !strcmp(vfs, "syncmap")) {
+			fprintf(stderr, "the WAL of %s through %s is %smapped\n", name, vfs,
+				mapped_file(dir, wal) ? "" : "not ");
+			exit(1);
+		}
+	}
 	/* Shrink (VACUUM truncates the file), then grow again inside the
 	 * mapping's old length. */
 	exec(db, "DELETE FROM big WHERE id % 2 = 0");
