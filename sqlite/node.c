@@ -8,10 +8,10 @@
  * libsyncmap keeps a descriptor of its own (syncmap_open_fd() duplicates
  * the one it is given, syncmap_close() closes it, and a failed open closes
  * it too).  So a node's descriptor and its mapping are opened or closed
- * only at a safe point: when an open file description lock query
- * (F_OFD_GETLK, which sees the POSIX locks of this process as conflicting)
- * finds no lock at all on the file, with the node's mutex held, which our
- * own xLock also takes.  A node whose last connection closes while a lock
+ * only at a safe point: when this process holds no POSIX lock on the file
+ * (smsql_file_locked(): an open file description lock query, and
+ * /proc/locks when another process's lock hides ours), with the node's
+ * mutex held, which our own xLock also takes.  A node whose last connection closes while a lock
  * is held stays open ("parked") and is closed at a later safe point; a file
  * that cannot be mapped safely yet is read and written through unix until
  * it can.
@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <sqlite3ext.h>
@@ -67,13 +68,44 @@ int smsql_last_error(int n, char *out)
 /* ---- the lock trap */
 
 /*
- * Whether any process holds a POSIX (or OFD) lock on the file of fd.  An
- * OFD lock query conflicts with the POSIX locks of this process too, which
- * F_GETLK would not report.  Unknown counts as locked.
+ * Whether /proc/locks lists a POSIX lock of this process on the file st
+ * describes ("N: POSIX ADVISORY WRITE pid maj:min:inode start end"; a
+ * waiter's line has "->" and holds nothing).  Unknown counts as locked.
+ */
+static bool listed_posix_lock(const struct stat *st)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256], kind[16];
+	unsigned maj, min;
+	unsigned long ino;
+	bool found = false;
+	int pid;
+
+	if (!f)
+		return true;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strstr(line, "->") ||
+		    sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", kind, &pid, &maj, &min, &ino) != 5)
+			continue;
+		found = !strcmp(kind, "POSIX") && pid == (int)getpid() &&
+			maj == major(st->st_dev) && min == minor(st->st_dev) &&
+			ino == (unsigned long)st->st_ino;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Whether this process may hold a POSIX lock on the file of fd, which
+ * closing any descriptor of the file would drop.  An OFD lock query sees
+ * the POSIX locks of this process as conflicting (F_GETLK would not): no
+ * conflict, no lock.  A conflict of ours says yes; one of another process
+ * (or an OFD lock) may hide ours, so /proc/locks decides.
  */
 bool smsql_file_locked(int fd)
 {
 	struct flock fl;
+	struct stat st;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
@@ -82,7 +114,11 @@ bool smsql_file_locked(int fd)
 	fl.l_len = 0;
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
 		return true;
-	return fl.l_type != F_UNLCK;
+	if (fl.l_type == F_UNLCK)
+		return false;
+	if (fl.l_pid == getpid())
+		return true;
+	return fstat(fd, &st) < 0 || listed_posix_lock(&st);
 }
 
 int smsql_refresh_size(struct node *n)

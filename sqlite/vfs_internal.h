@@ -77,7 +77,7 @@ int smsql_refresh_size(struct node *n);
 void smsql_keep_advice(int r, const char *what);
 int smsql_last_error(int n, char *out);
 
-/* Whether any process, this one included, holds a lock on fd's file. */
+/* Whether this process may hold a POSIX lock on fd's file. */
 bool smsql_file_locked(int fd);
 /* Close the nodes whose connections have all gone, where that is safe. */
 void smsql_sweep(void);

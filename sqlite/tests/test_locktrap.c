@@ -167,6 +167,52 @@ static void holder_syncmap(const char *dir, const char *mode)
 	CHECK(smsql_open_descriptors() == 0);
 }
 
+/* Another process holds a reader's lock: it is no reason to leave the file
+ * unmapped, or a mapping open after its last connection closes. */
+static void holder_other(const char *dir)
+{
+	char path[512], c = 0;
+	int ready[2], done[2], status;
+	pid_t child;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/other.db", dir);
+	make_db(path, "delete");
+	CHECK(pipe(ready) == 0 && pipe(done) == 0);
+	fflush(NULL);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		struct flock fl;
+		int fd = open(path, O_RDWR);
+
+		close(done[1]);		/* the parent's exit ends the wait */
+		close(ready[0]);
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_RDLCK;	/* SQLite's shared range */
+		fl.l_whence = SEEK_SET;
+		fl.l_start = 0x40000002;
+		fl.l_len = 510;
+		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0 || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		_exit(read(done[0], &c, 1) == 1 ? 0 : 1);
+	}
+	CHECK(read(ready[0], &c, 1) == 1);
+	db = open_uri("file:%s?vfs=syncmap", path);
+	free(query1(db, "SELECT count(*) FROM t"));
+	expect_mapped(db, true);
+	CHECK(sqlite3_close(db) == SQLITE_OK);
+	smsql_sweep();
+	CHECK(smsql_open_descriptors() == 0);
+	CHECK(write(done[1], "d", 1) == 1);
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir;
@@ -179,6 +225,7 @@ int main(int argc, char **argv)
 	holder_unix(dir, "wal");
 	holder_syncmap(dir, "delete");
 	holder_syncmap(dir, "wal");
+	holder_other(dir);
 	scratch_cleanup();
 	printf("every lock survived the syncmap connections' opens and closes\n");
 	return 0;
