@@ -190,7 +190,6 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 		/* Cannot remember the range: have unix sync the whole file. */
 		p->unix_dirty = true;
 	}
-	p->mapped_writes++;
 	return SQLITE_OK;
 
 through_unix:

@@ -45,7 +45,6 @@ struct smfile {
 	size_t ndirty, cap;
 	bool unix_dirty;		/* unix must sync too (size, tail, first sync) */
 	int lock;
-	uint64_t mapped_writes;		/* counters for SQLITE_FCNTL_VFSNAME */
 	sqlite3_file *real;		/* unix's file, after this struct */
 };
 
