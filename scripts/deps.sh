@@ -10,7 +10,7 @@ pkgs="build-essential meson ninja-build pkg-config clang
       libc6-dev-ppc64el-cross gcc-s390x-linux-gnu libc6-dev-s390x-cross
       gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user qemu-system-arm
       qemu-efi-aarch64 dpkg-dev debhelper lintian fakeroot patch
-      fio libpmemobj-dev pmdk-tools strace"
+      fio libpmemobj-dev pmdk-tools strace libsqlite3-dev sqlite3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Every test suite: unit, system, probe, fault, fuzz, DAX (in a QEMU guest),
-# doc, downstream; then the sanitizer builds.
+# doc, downstream, sqlite (the SQLite VFS, sqlite/README.md); then the
+# sanitizer builds.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
-[ -d build ] || meson setup build
+[ -d build ] || meson setup build -Dsqlite=enabled
 ninja -C build
 # ---- Other architectures and the Debian packages (scripts/ports.sh,
 # tests/ports/README.md), beside the x86 suites: the emulators use the

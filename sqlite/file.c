@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The methods of a main database or WAL file: unix's file underneath
+ * (locks, xShm*, and I/O wherever the mapping does not reach), the node's
+ * mapping for the bytes.
+ *
+ * Sizes: the mapping covers [0, syncmap_length()); the file may be shorter
+ * (a truncate: libsyncmap cannot shrink a mapping, so the tail of the
+ * mapping is left alone until the file grows again) or longer (past the
+ * address space reserved: that tail goes through unix's xRead/xWrite,
+ * which see the same page cache).  node->size is the file's size as last
+ * seen; reads inside both the mapping and that size are copies, anything
+ * else goes to unix, which zero-fills short reads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3ext.h>
+#ifndef SQLITE_CORE
+SQLITE_EXTENSION_INIT3
+#endif
+
+#include <syncmap.h>
+
+#include "syncmap_sqlite.h"
+#include "vfs_internal.h"
+
+/* ---- the file's methods */
+
+static int io_error(int r, int code, const char *what)
+{
+	smsql_keep_advice(r, what);
+	if (r == -ENOSPC || r == -EDQUOT)
+		return SQLITE_FULL;
+	if (r == -ENOMEM)
+		return SQLITE_IOERR_NOMEM;
+	return code;
+}
+
+static int sm_close(sqlite3_file *f)
+{
+	struct smfile *p = (struct smfile *)f;
+	int rc = p->real->pMethods ? p->real->pMethods->xClose(p->real) : SQLITE_OK;
+
+	syncmap_batch_free(p->batch);
+	free(p->dirty);
+	if (p->node)
+		smsql_node_put(p->node);
+	p->node = NULL;
+	p->batch = NULL;
+	p->dirty = NULL;
+	return rc;
+}
+
+/* Whether [off, off + amt) is inside both the mapping and the file. */
+static bool inside(struct node *n, struct syncmap *m, sqlite3_int64 off, int amt)
+{
+	uint64_t end = (uint64_t)off + (uint64_t)amt;
+
+	return off >= 0 && end <= syncmap_length(m) && end <= size_of(n);
+}
+
+static int sm_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
+{
+	struct smfile *p = (struct smfile *)f;
+	struct node *n = p->node;
+	struct syncmap *m;
+
+	if (!n)
+		return p->real->pMethods->xRead(p->real, buf, amt, off);
+	smsql_try_map(n);
+	m = map_of(n);
+	if (m && !inside(n, m, off, amt))
+		smsql_refresh_size(n);	/* another connection may have grown it */
+	if (m && inside(n, m, off, amt)) {
+		int r = syncmap_read_safe(m, buf, (uint8_t *)syncmap_addr(m) + off, (size_t)amt);
+
+		if (r == 0)
+			return SQLITE_OK;
+		/* SIGBUS: truncated under us by someone else.  unix reads
+		 * what is there and zero-fills the rest. */
+		smsql_refresh_size(n);
+	}
+	return p->real->pMethods->xRead(p->real, buf, amt, off);
+}
+
+static int add_dirty(struct smfile *p, uint64_t off, uint64_t end)
+{
+	if (p->ndirty) {
+		struct range *last = &p->dirty[p->ndirty - 1];
+
+		if (off <= last->end && end >= last->off) {
+			if (off < last->off)
+				last->off = off;
+			if (end > last->end)
+				last->end = end;
+			return 0;
+		}
+	}
+	if (p->ndirty == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		struct range *d = realloc(p->dirty, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		p->dirty = d;
+		p->cap = cap;
+	}
+	p->dirty[p->ndirty].off = off;
+	p->dirty[p->ndirty].end = end;
+	p->ndirty++;
+	return 0;
+}
+
+/*
+ * Make [size, end) part of the file where the mapping already covers it
+ * (the file was truncated below the mapping's length): a store there
+ * would raise SIGBUS.  The size change needs unix's sync.
+ */
+static int extend_inside(struct smfile *p, struct node *n, uint64_t end)
+{
+	uint64_t size = size_of(n);
+	int r;
+
+	if (end <= size)
+		return 0;
+	r = posix_fallocate(n->fd, (off_t)size, (off_t)(end - size));
+	if (r == EOPNOTSUPP || r == EINVAL)
+		r = ftruncate(n->fd, (off_t)end) < 0 ? errno : 0;
+	if (r)
+		return -r;
+	__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+	p->unix_dirty = true;
+	return 0;
+}
+
+static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	struct smfile *p = (struct smfile *)f;
+	struct node *n = p->node;
+	struct syncmap *m;
+	uint64_t end = (uint64_t)off + (uint64_t)amt;
+	int r, rc;
+
+	if (!n)
+		return p->real->pMethods->xWrite(p->real, buf, amt, off);
+	smsql_try_map(n);
+	m = map_of(n);
+	if (!m || off < 0)
+		goto through_unix;
+	if (end > syncmap_length(m)) {
+		if (end > syncmap_reserved(m))
+			goto through_unix;	/* past the reservation: the tail is unix's */
+		if (size_of(n) < syncmap_length(m)) {
+			r = extend_inside(p, n, syncmap_length(m));
+			if (r < 0)
+				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
+		}
+		r = syncmap_grow(m, end, 0);
+		if (r == -ENOMEM)
+			goto through_unix;
+		if (r < 0)
+			return io_error(r, SQLITE_IOERR_WRITE, "growing the mapping");
+		if (end > size_of(n))
+			__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+	} else if (end > size_of(n)) {
+		smsql_refresh_size(n);
+		r = extend_inside(p, n, end);
+		if (r < 0)
+			return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
+	}
+	/*
+	 * A plain copy: syncmap_write_safe() would persist every write, and
+	 * xSync persists them all at once.  No store here can fault: the
+	 * range is allocated (grown or extended above, never sparse), and no
+	 * other connection truncates the file while this one writes (SQLite
+	 * holds the database's write lock, or the WAL's, around every write).
+	 */
+	memcpy((uint8_t *)syncmap_addr(m) + off, buf, (size_t)amt);
+	r = add_dirty(p, (uint64_t)off, end);
+	if (r < 0) {
+		/* Cannot remember the range: have unix sync the whole file. */
+		p->unix_dirty = true;
+	}
+	return SQLITE_OK;
+
+through_unix:
+	rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
+	if (rc == SQLITE_OK) {
+		p->unix_dirty = true;
+		if (end > size_of(n))
+			__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+	}
+	return rc;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Persist the ranges written since the last sync, as one batch. */
+static int persist_dirty(struct smfile *p, struct syncmap *m)
+{
+	uint64_t limit = syncmap_length(m);
+	uint8_t *base = syncmap_addr(m);
+	size_t k = 0;
+	int r;
+
+	if (!p->ndirty)
+		return 0;
+	if (!p->batch) {
+		r = syncmap_batch_new(m, 0, &p->batch);
+		if (r < 0)
+			return r;
+	}
+	qsort(p->dirty, p->ndirty, sizeof(*p->dirty), cmp_range);
+	for (size_t i = 0; i < p->ndirty; i++) {
+		if (k && p->dirty[i].off <= p->dirty[k - 1].end) {
+			if (p->dirty[i].end > p->dirty[k - 1].end)
+				p->dirty[k - 1].end = p->dirty[i].end;
+		} else {
+			p->dirty[k++] = p->dirty[i];
+		}
+	}
+	p->ndirty = k;
+	if (size_of(p->node) < limit)
+		limit = size_of(p->node);
+	for (size_t i = 0; i < p->ndirty; i++) {
+		uint64_t off = p->dirty[i].off, end = p->dirty[i].end;
+
+		if (end > limit)
+			end = limit;	/* truncated since: nothing left to persist */
+		if (off >= end)
+			continue;
+		r = syncmap_batch_add(p->batch, base + off, (size_t)(end - off));
+		if (r < 0)
+			return r;
+	}
+	r = syncmap_batch_commit(p->batch);
+	if (r == 0)
+		p->ndirty = 0;
+	return r;
+}
+
+static int sm_sync(sqlite3_file *f, int flags)
+{
+	struct smfile *p = (struct smfile *)f;
+	struct syncmap *m;
+	int r;
+
+	if (!p->node)
+		return p->real->pMethods->xSync(p->real, flags);
+	m = map_of(p->node);
+	if (m) {
+		r = persist_dirty(p, m);
+		if (r < 0)
+			return io_error(r, SQLITE_IOERR_FSYNC, "persisting the written ranges");
+	}
+	if (p->unix_dirty || !m) {
+		int rc = p->real->pMethods->xSync(p->real, flags);
+
+		if (rc != SQLITE_OK)
+			return rc;
+		p->unix_dirty = false;
+	}
+	return SQLITE_OK;
+}
+
+static int sm_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct smfile *p = (struct smfile *)f;
+	int rc = p->real->pMethods->xTruncate(p->real, size);
+
+	if (rc != SQLITE_OK || !p->node)
+		return rc;
+	/* The mapping keeps its length (libsyncmap cannot shrink one); the
+	 * range past the new end is not touched until the file grows. */
+	__atomic_store_n(&p->node->size, (uint64_t)size, __ATOMIC_RELEASE);
+	p->unix_dirty = true;
+	return SQLITE_OK;
+}
+
+static int sm_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	struct smfile *p = (struct smfile *)f;
+	int rc = p->real->pMethods->xFileSize(p->real, size);
+
+	if (rc == SQLITE_OK && p->node)
+		__atomic_store_n(&p->node->size, (uint64_t)*size, __ATOMIC_RELEASE);
+	return rc;
+}
+
+static int sm_lock(sqlite3_file *f, int level)
+{
+	struct smfile *p = (struct smfile *)f;
+	int rc;
+
+	if (!p->node)
+		return p->real->pMethods->xLock(p->real, level);
+	/* Under the node's mutex: a safe-point check and the close that
+	 * follows it see our own connections' locks or none of them. */
+	pthread_mutex_lock(&p->node->mu);
+	/* Before this connection's first lock: a file empty at open, or
+	 * locked by another connection then, may be mapped now. */
+	if (p->lock == SQLITE_LOCK_NONE)
+		smsql_try_map_locked(p->node);
+	rc = p->real->pMethods->xLock(p->real, level);
+	pthread_mutex_unlock(&p->node->mu);
+	if (rc == SQLITE_OK) {
+		if (p->lock == SQLITE_LOCK_NONE)
+			smsql_refresh_size(p->node);	/* another process may have resized it */
+		p->lock = level;
+	}
+	return rc;
+}
+
+static int sm_unlock(sqlite3_file *f, int level)
+{
+	struct smfile *p = (struct smfile *)f;
+	int rc = p->real->pMethods->xUnlock(p->real, level);
+
+	if (rc == SQLITE_OK)
+		p->lock = level;
+	return rc;
+}
+
+static int sm_check_reserved(sqlite3_file *f, int *out)
+{
+	struct smfile *p = (struct smfile *)f;
+
+	return p->real->pMethods->xCheckReservedLock(p->real, out);
+}
+
+static int sm_file_control(sqlite3_file *f, int op, void *arg)
+{
+	struct smfile *p = (struct smfile *)f;
+	int rc = p->real->pMethods->xFileControl(p->real, op, arg);
+
+	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) {
+		struct syncmap *m = p->node ? map_of(p->node) : NULL;
+		char *below = *(char **)arg;
+
+		*(char **)arg = sqlite3_mprintf("syncmap(%s)/%s",
+						m ? syncmap_path_name(syncmap_path(m)) : "unmapped",
+						below ? below : "unix");
+		sqlite3_free(below);
+	}
+	return rc;
+}
+
+static int sm_sector_size(sqlite3_file *f)
+{
+	struct smfile *p = (struct smfile *)f;
+
+	return p->real->pMethods->xSectorSize(p->real);
+}
+
+/*
+ * Only what holds: a write through the mapping changes no byte outside
+ * its range on any path (cache lines or whole pages carrying the other
+ * bytes unchanged), so unix's power-safe-overwrite claim (its psow URI
+ * parameter) carries over, and so does immutable.  Nothing about atomic
+ * or ordered writes is claimed: neither a MAP_SYNC store nor an msync of
+ * a page is atomic beyond eight bytes.
+ */
+static int sm_device_characteristics(sqlite3_file *f)
+{
+	struct smfile *p = (struct smfile *)f;
+	int c = p->real->pMethods->xDeviceCharacteristics(p->real);
+
+	return c & (SQLITE_IOCAP_POWERSAFE_OVERWRITE | SQLITE_IOCAP_IMMUTABLE);
+}
+
+static int sm_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
+{
+	struct smfile *p = (struct smfile *)f;
+
+	return p->real->pMethods->xShmMap(p->real, pg, pgsz, extend, pp);
+}
+
+static int sm_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	struct smfile *p = (struct smfile *)f;
+
+	return p->real->pMethods->xShmLock(p->real, offset, n, flags);
+}
+
+static void sm_shm_barrier(sqlite3_file *f)
+{
+	struct smfile *p = (struct smfile *)f;
+
+	p->real->pMethods->xShmBarrier(p->real);
+}
+
+static int sm_shm_unmap(sqlite3_file *f, int del)
+{
+	struct smfile *p = (struct smfile *)f;
+
+	return p->real->pMethods->xShmUnmap(p->real, del);
+}
+
+/* SQLite's memory-mapped I/O (mmap_size) is not offered: every page is
+ * read with xRead, from the mapping. */
+static int sm_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
+{
+	(void)f;
+	(void)off;
+	(void)amt;
+	*pp = NULL;
+	return SQLITE_OK;
+}
+
+static int sm_unfetch(sqlite3_file *f, sqlite3_int64 off, void *ptr)
+{
+	(void)f;
+	(void)off;
+	(void)ptr;
+	return SQLITE_OK;
+}
+
+const sqlite3_io_methods smsql_methods = {
+	.iVersion = 3,
+	.xClose = sm_close,
+	.xRead = sm_read,
+	.xWrite = sm_write,
+	.xTruncate = sm_truncate,
+	.xSync = sm_sync,
+	.xFileSize = sm_file_size,
+	.xLock = sm_lock,
+	.xUnlock = sm_unlock,
+	.xCheckReservedLock = sm_check_reserved,
+	.xFileControl = sm_file_control,
+	.xSectorSize = sm_sector_size,
+	.xDeviceCharacteristics = sm_device_characteristics,
+	.xShmMap = sm_shm_map,
+	.xShmLock = sm_shm_lock,
+	.xShmBarrier = sm_shm_barrier,
+	.xShmUnmap = sm_shm_unmap,
+	.xFetch = sm_fetch,
+	.xUnfetch = sm_unfetch,
+};

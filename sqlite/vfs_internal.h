@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* What vfs.c, node.c and file.c share, and the calls the tests make (the
+ * last three); not installed.  Include sqlite3.h or sqlite3ext.h first. */
+#ifndef SYNCMAP_SQLITE_INTERNAL_H
+#define SYNCMAP_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct syncmap;
+struct syncmap_batch;
+
+#ifdef SMSQL_LIBRARY
+#define SMSQL_EXPORT __attribute__((visibility("default")))
+#else
+#define SMSQL_EXPORT
+#endif
+
+struct node {
+	dev_t dev;
+	ino_t ino;
+	int refs;			/* connections; 0: parked */
+	int fd;				/* ours: lock queries, sizing */
+	struct syncmap *map;		/* NULL: not mapped (yet, or ever) */
+	bool map_failed;		/* libsyncmap refused: unix I/O for good */
+	uint64_t reserve;
+	uint64_t size;			/* the file's size as last seen */
+	pthread_mutex_t mu;		/* mapping, size refresh, our xLock */
+	struct node *next;
+	char path[];
+};
+
+struct range {
+	uint64_t off, end;
+};
+
+struct smfile {
+	sqlite3_file base;
+	struct node *node;
+	struct syncmap_batch *batch;
+	struct range *dirty;		/* written through the mapping since xSync */
+	size_t ndirty, cap;
+	bool unix_dirty;		/* unix must sync too (size, tail, first sync) */
+	int lock;
+	sqlite3_file *real;		/* unix's file, after this struct */
+};
+
+static inline uint64_t size_of(struct node *n)
+{
+	return __atomic_load_n(&n->size, __ATOMIC_ACQUIRE);
+}
+
+static inline struct syncmap *map_of(struct node *n)
+{
+	return __atomic_load_n(&n->map, __ATOMIC_ACQUIRE);
+}
+
+#ifdef SQLITE_VERSION
+extern const sqlite3_io_methods smsql_methods;
+#endif
+/* Where unix's file starts inside ours. */
+size_t smsql_real_offset(void);
+
+/* node.c: the node of path's inode (a reference), NULL if it cannot be
+ * had (the file is then unix's alone); and giving the reference back. */
+struct node *smsql_node_get(const char *path, uint64_t reserve);
+void smsql_node_put(struct node *n);
+/* Map the node's file if that is safe now (n->mu held, or not). */
+void smsql_try_map_locked(struct node *n);
+void smsql_try_map(struct node *n);
+int smsql_refresh_size(struct node *n);
+/* Keep libsyncmap's advice for xGetLastError; return it (0: none). */
+void smsql_keep_advice(int r, const char *what);
+int smsql_last_error(int n, char *out);
+
+/* Whether this process may hold a POSIX lock on fd's file. */
+bool smsql_file_locked(int fd);
+/* Close the nodes whose connections have all gone, where that is safe. */
+void smsql_sweep(void);
+/* Descriptors of our own the VFS holds open (nodes, parked ones too). */
+int smsql_open_descriptors(void);
+
+#endif
