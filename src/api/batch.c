@@ -2,8 +2,8 @@
 /*
  * Batches.  On the CPU paths a range is written back when it is added and
  * the commit is one fence.  On a path with a commit of its own (the page
- * path: merged page-wise, one msync(MS_SYNC) over their span) ranges are kept and
- * handed to it at commit.  All memory is allocated by syncmap_batch_new().
+ * path: merged page-wise, one msync(MS_SYNC) over their span) ranges are
+ * kept and handed to it at commit.  All memory is allocated by syncmap_batch_new().
  */
 #include <errno.h>
 #include <stdlib.h>

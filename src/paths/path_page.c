@@ -4,9 +4,10 @@
  * A persist is msync(MS_SYNC) of the pages under the range; flush starts
  * their write-back with sync_file_range and drain is one fdatasync; a
  * batch merges its ranges page-wise and its commit is one msync(MS_SYNC)
- * from its first page to its last.  Every error is returned with advice: after a
- * failed write-back the kernel has dropped the pages' dirty state, so the
- * caller has to write the data again.
+ * from its first page to its last, so that it waits for its own pages
+ * only.  Every error is returned with advice: after a failed write-back
+ * the kernel has dropped the pages' dirty state, so the caller has to
+ * write the data again.
  *
  * A read-only mapping gets a table that refuses everything.
  */
@@ -33,19 +34,27 @@ static uint64_t file_offset(const struct syncmap *m, uintptr_t a)
 	return m->offset + (a - (uintptr_t)m->map_base);
 }
 
-int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end)
+/* msync(MS_SYNC) of the page-aligned [start, end): the kernel writes and
+ * waits for that span's dirty pages only (vfs_fsync_range), then commits
+ * the metadata and flushes the device cache as fdatasync would.  again is
+ * what the caller must do once more after a failure. */
+static int msync_pages(struct syncmap *m, uintptr_t start, uintptr_t end, const char *again)
 {
-	int r;
+	int r = sm_sys_msync((void *)start, end - start, MS_SYNC);
 
-	page_round(&start, &end);
-	r = sm_sys_msync((void *)start, end - start, MS_SYNC);
 	if (r < 0)
 		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
 			       "msync of %zu bytes at file offset %llu failed: %s; "
-			       "that data may not be durable, write it again and persist it again",
+			       "that data may not be durable, write it again and %s it again",
 			       (size_t)(end - start), (unsigned long long)file_offset(m, start),
-			       strerror(-r));
+			       strerror(-r), again);
 	return 0;
+}
+
+int sm_page_sync(struct syncmap *m, uintptr_t start, uintptr_t end)
+{
+	page_round(&start, &end);
+	return msync_pages(m, start, end, "persist");
 }
 
 /* Start write-back of the pages under [start, end) without waiting. */
@@ -87,24 +96,6 @@ static int write_back_runs(struct syncmap *m, const struct sm_range *r, size_t n
 	return 0;
 }
 
-/* msync(MS_SYNC) of [start, end): the kernel syncs only the file's pages
- * in that range (vfs_fsync_range), then its metadata and the device cache
- * as fdatasync would.  A commit waits for its own pages, not for every
- * page other threads dirtied in the file. */
-static int sync_hull(struct syncmap *m, uintptr_t start, uintptr_t end)
-{
-	int r = sm_sys_msync((void *)start, end - start, MS_SYNC);
-
-	if (r < 0)
-		return sm_fail(r, SYNCMAP_CAUSE_ERROR,
-			       "msync of the batch's %zu bytes at file offset %llu failed: %s; "
-			       "the batch's data may not be durable, write it again and commit "
-			       "it again",
-			       (size_t)(end - start), (unsigned long long)file_offset(m, start),
-			       strerror(-r));
-	return 0;
-}
-
 /* Full: merge, and if that frees nothing start the write-back of every
  * run now and keep one range over them all, which the commit syncs. */
 static int page_full(struct syncmap *m, struct sm_range *r, size_t *n)
@@ -124,7 +115,7 @@ static int page_full(struct syncmap *m, struct sm_range *r, size_t *n)
 		return 0;
 	/* A batch of one range has no room left: sync it now. */
 	*n = 0;
-	return sync_hull(m, r[0].start, r[0].end);
+	return msync_pages(m, r[0].start, r[0].end, "commit");
 }
 
 /* Merge page-wise and sync the span from the first page to the last in
@@ -135,7 +126,7 @@ static int page_commit(struct syncmap *m, struct sm_range *r, size_t n)
 	n = sm_ranges_coalesce(r, n, (uintptr_t)sm_page_size());
 	if (n == 0)
 		return 0;
-	return sync_hull(m, r[0].start, r[n - 1].end);
+	return msync_pages(m, r[0].start, r[n - 1].end, "commit");
 }
 
 const struct sm_path_ops sm_page_ops = {
