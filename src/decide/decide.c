@@ -11,7 +11,9 @@
  * file system type that cannot do DAX at all, then a device that is not
  * DAX-capable persistent memory, then the mount's and the inode's DAX
  * options.  Each sentence names the file system, the device, the mount
- * point and the command.
+ * point and the command.  Device DAX on volatile memory (dax_hmem, a CXL
+ * ram region) is granted MAP_SYNC by the kernel, yet nothing makes it
+ * durable: it takes the page path with its own cause.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -174,6 +176,34 @@ static enum syncmap_cause classify_mount(const struct sm_facts *f,
 		   n->fstype, n->device, n->point, n->file_pre, n->file);
 }
 
+/*
+ * Device DAX on memory that keeps nothing across a power cut.  The kernel
+ * grants MAP_SYNC on any device DAX, so only the facts can say that no
+ * flush makes these stores durable.
+ */
+static enum syncmap_cause classify_volatile(const struct sm_chain *c, char *advice,
+					    size_t size)
+{
+	const struct sm_cxl *x = &c->cxl;
+
+	if (c->volatile_mem == SM_VOLATILE_HMEM)
+		return say(advice, size, SYNCMAP_CAUSE_VOLATILE_MEMORY,
+			   "/dev/%s is device DAX on volatile memory (dax_hmem, %s: memory the "
+			   "firmware set aside as soft-reserved or specific-purpose), with no NVDIMM "
+			   "region behind it: nothing written there survives a power cut or a reboot, "
+			   "whatever is flushed, so persisting it is not durable; keep durable data on "
+			   "persistent memory (ndctl list -R lists the NVDIMM regions)",
+			   c->device, c->hmem);
+	return say(advice, size, SYNCMAP_CAUSE_VOLATILE_MEMORY,
+		   "/dev/%s is device DAX on CXL %s in ram mode (memory device %s), with no NVDIMM "
+		   "region behind it: volatile memory, so nothing written there survives a power "
+		   "cut or a reboot, whatever is flushed, and persisting it is not durable; for "
+		   "durable data use a device with persistent capacity in a pmem region (cxl "
+		   "create-region -t pmem, then ndctl create-namespace on it)", c->device,
+		   x->region[0] ? x->region : "a region",
+		   x->ntargets && x->t[0].memdev[0] ? x->t[0].memdev : "unknown");
+}
+
 /* sm_classify(), for a mapping the journal takes when journal is set. */
 static enum syncmap_cause classify(const struct sm_facts *f, bool journal,
 				   char *advice, size_t size)
@@ -183,6 +213,8 @@ static enum syncmap_cause classify(const struct sm_facts *f, bool journal,
 	enum syncmap_cause cause;
 
 	names_of(f, journal, &n);
+	if (c->devdax && c->volatile_mem)
+		return classify_volatile(c, advice, size);
 	if (c->devdax)
 		return c->virtio ? classify_device(c, &n, advice, size) :
 		       say(advice, size, SYNCMAP_CAUSE_NOT_DAX,
@@ -407,8 +439,10 @@ static void journal_over_page(const struct sm_facts *f, const struct sm_policy *
 {
 	size_t n;
 
+	/* A journal replays onto the memory after a crash: on volatile
+	 * memory there is nothing left to replay onto. */
 	if (d->err || d->path != SM_PATH_PAGE || d->sync || !(p->flags & SYNCMAP_JOURNAL) ||
-	    (p->flags & SYNCMAP_RDONLY))
+	    (p->flags & SYNCMAP_RDONLY) || d->cause == SYNCMAP_CAUSE_VOLATILE_MEMORY)
 		return;
 	d->journal = true;
 	d->gran = SYNCMAP_GRAN_CACHE_LINE;
@@ -453,6 +487,15 @@ static void decide_path(const struct sm_facts *f, const struct sm_trial *t,
 	if (p->forced == SM_FORCE_PAGE || t->sync == SM_NOT_TRIED) {
 		set(d, SM_PATH_PAGE, SYNCMAP_CAUSE_FORCED_BY_ENV, NULL);
 		d->log_level = SYNCMAP_LOG_NOTICE;
+		return;
+	}
+	if (t->sync == 0 && f->chain.volatile_mem) {
+		set(d, SM_PATH_PAGE, classify_volatile(&f->chain, d->advice, sizeof(d->advice)),
+		    d->advice);
+		if (require)
+			require_failed(d, d->cause);
+		else
+			d->log_level = SYNCMAP_LOG_WARNING;
 		return;
 	}
 	if (t->sync == 0) {
