@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The probe's CXL facts: the report of a file on the CXL pmem layout
- * (tests/decide/layouts), in text and JSON, and the libcxl health view
+ * (tests/decide/layouts), in text and JSON, the report of device DAX on
+ * the volatile layouts (dax_hmem, CXL ram), and the libcxl health view
  * against a fake memory device (-Wl,--wrap): a count, the kernel's ENOTTY
  * (QEMU 7.2 does not offer Get Health Info), a mailbox error, and a
  * device libcxl does not know.
@@ -87,23 +88,25 @@ int __wrap_cxl_cmd_health_info_get_life_used(struct cxl_cmd *c) { (void)c; retur
 void __wrap_cxl_cmd_unref(struct cxl_cmd *c);
 void __wrap_cxl_cmd_unref(struct cxl_cmd *c) { (void)c; }
 
-/* ---- The layout's facts, as an open of its file would gather them. */
-static struct sm_gather *gather_layout(void)
+/* ---- A layout's facts, as an open of its file would gather them: the
+ * ext4 file of cxl-pmem-ext4, or /dev/dax0.0 of a device DAX layout. */
+static struct sm_gather *gather_in(const char *layout, bool devdax)
 {
 	struct sm_gather *g = calloc(1, sizeof(*g));
 	char tree[PATH_MAX];
 
 	assert_non_null(g);
-	g->path = "/run/dax/ext4-dax/cap";
+	g->path = devdax ? "/dev/dax0.0" : "/run/dax/ext4-dax/cap";
 	g->fd = -1;
-	g->facts.fd.mode = S_IFREG | 0644;
-	g->facts.fd.dev = makedev(259, 0);
+	g->facts.fd.mode = devdax ? S_IFCHR | 0600 : S_IFREG | 0644;
+	g->facts.fd.dev = devdax ? makedev(0, 5) : makedev(259, 0);
+	g->facts.fd.rdev = devdax ? makedev(252, 0) : 0;
 	g->facts.fd.have_magic = true;
-	g->facts.fd.magic = 0xef53;
+	g->facts.fd.magic = devdax ? 0x1021994 : 0xef53;
 	g->facts.fd.mount_id = 30;
 	g->facts.fd.statx_dax = 1;
 	snprintf(g->facts.fd.path, sizeof(g->facts.fd.path), "%s", g->path);
-	snprintf(tree, sizeof(tree), "%s/cxl-pmem-ext4/tree", layouts);
+	snprintf(tree, sizeof(tree), "%s/%s/tree", layouts, layout);
 	sm_tree_set_root(tree);
 	sm_facts_walk(&g->facts);
 	sm_tree_set_root(NULL);
@@ -113,7 +116,14 @@ static struct sm_gather *gather_layout(void)
 	g->badblocks = g->badblocks_in_file = -1;
 	g->ndctl.dirty_shutdown = g->ndctl.align = g->ndctl.size = -1;
 	g->ndctl_err = -ENOTSUP;
+	g->cxl_health.err = -ENODEV;
+	g->cxl_health.dirty_shutdown = g->cxl_health.life_used = -1;
 	return g;
+}
+
+static struct sm_gather *gather_layout(void)
+{
+	return gather_in("cxl-pmem-ext4", false);
 }
 
 static struct syncmap_probe *report_of(struct sm_gather *g)
@@ -240,6 +250,49 @@ static void test_not_found(void **state)
 	free(g);
 }
 
+/* Device DAX on volatile memory: the decision's cause and sentence, and
+ * the facts and the memory line that say what the memory is. */
+static void check_volatile(const char *layout, const char *kind, const char *memory)
+{
+	struct sm_gather *g = gather_in(layout, true);
+	struct sm_policy pol = { 0, SM_FORCE_NONE };
+	struct syncmap_probe *p = calloc(1, sizeof(*p));
+	char text[8192];
+
+	assert_non_null(p);
+	sm_decide(&g->facts, &g->trial, &pol, &g->answer);
+	p->gran = g->answer.gran;
+	p->cause = g->answer.cause;
+	snprintf(p->advice, sizeof(p->advice), "%s", g->answer.advice);
+	sm_probe_emit_all(p, g);
+	assert_false(p->oom);
+	assert_int_equal(p->cause, SYNCMAP_CAUSE_VOLATILE_MEMORY);
+	assert_string_equal(fact(p, "volatile_memory"), kind);
+	assert_non_null(strstr(fact(p, "memory"), memory));
+	assert_true(syncmap_probe_format(p, 0, text, sizeof(text)) < (int)sizeof(text));
+	assert_non_null(strstr(text, "  why:    volatile_memory: /dev/dax0.0 is device DAX on "));
+	assert_non_null(strstr(text, "  memory: volatile memory: "));
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, "  why:", 6) || !strncmp(line, "  memory:", 9))
+			print_message("%s\n", line);
+	syncmap_probe_free(p);
+	free(g);
+}
+
+static void test_volatile_hmem(void **state)
+{
+	(void)state;
+	check_volatile("hmem-devdax", "dax_hmem", "device DAX of dax_hmem (hmem.0)");
+}
+
+static void test_volatile_cxl_ram(void **state)
+{
+	(void)state;
+	check_volatile("cxl-ram-devdax", "cxl_ram",
+		       "CXL memory device mem0, serial 0xbeef, firmware \"BWFW VERSION 00\", "
+		       "through region0 (mode ram,");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +300,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_enotty),
 		cmocka_unit_test(test_mailbox_error),
 		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_volatile_hmem),
+		cmocka_unit_test(test_volatile_cxl_ram),
 	};
 
 	if (argc != 2) {
