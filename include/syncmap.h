@@ -95,6 +95,8 @@ enum syncmap_cause {
 	SYNCMAP_CAUSE_ERROR,		/* "error": a call failed, see advice */
 	SYNCMAP_CAUSE_STRICT_MODE,	/* "strict_mode": a test mode, see advice */
 	SYNCMAP_CAUSE_JOURNAL_BUSY,	/* "journal_busy": another open holds the journal */
+	SYNCMAP_CAUSE_VOLATILE_MEMORY,	/* "volatile_memory": device DAX on memory that
+					 * does not keep its contents (dax_hmem, CXL ram) */
 };
 
 /* Flags of syncmap_open() and syncmap_open_fd(). */

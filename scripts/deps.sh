@@ -3,7 +3,7 @@
 # root).  Safe to run again: apt-get skips what is already there.
 set -eu
 pkgs="build-essential meson ninja-build pkg-config clang
-      libcmocka-dev libpmem-dev libpmem2-dev libndctl-dev libdaxctl-dev
+      libcmocka-dev libpmem-dev libpmem2-dev libndctl-dev libdaxctl-dev libcxl-dev
       qemu-system-x86 busybox-static kmod cpio ndctl daxctl
       e2fsprogs xfsprogs valgrind python3 libclang-rt-14-dev
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-powerpc64le-linux-gnu

@@ -18,6 +18,7 @@
 #include "map.h"
 #include "tree.h"
 #include "chain.h"
+#include "cxl.h"
 #include "facts.h"
 #include "decide.h"
 #include "reserve.h"

@@ -25,6 +25,7 @@ static const char *const cause_names[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_ERROR] = "error",
 	[SYNCMAP_CAUSE_STRICT_MODE] = "strict_mode",
 	[SYNCMAP_CAUSE_JOURNAL_BUSY] = "journal_busy",
+	[SYNCMAP_CAUSE_VOLATILE_MEMORY] = "volatile_memory",
 };
 
 static const char *const cause_advice[SM_CAUSE_COUNT] = {
@@ -67,6 +68,10 @@ static const char *const cause_advice[SM_CAUSE_COUNT] = {
 	[SYNCMAP_CAUSE_JOURNAL_BUSY] =
 		"another open (in this process or another) holds the file's journal; close it first: "
 		"a journaled file has one writer",
+	[SYNCMAP_CAUSE_VOLATILE_MEMORY] =
+		"this device DAX is volatile memory (dax_hmem or a CXL ram region, no NVDIMM region "
+		"behind it): nothing written to it survives a power cut or a reboot, whatever is "
+		"flushed; keep durable data on persistent memory (an fsdax or devdax namespace)",
 };
 
 static const char *const path_names[] = {

@@ -2,7 +2,8 @@
 /*
  * decide.c: the decision, from the facts (facts.h), the kernel's answers to
  * the mappings tried and the policy, to a path, granularity, instruction,
- * cause and advice.  Pure: no system call, no log, no allocation.
+ * cause and advice; classify.c: why a refused file is refused.  Pure: no
+ * system call, no log, no allocation.
  */
 #ifndef SYNCMAP_DECIDE_H
 #define SYNCMAP_DECIDE_H
@@ -60,6 +61,12 @@ void sm_decide(const struct sm_facts *f, const struct sm_trial *t,
  * command that fixes it.  Pure.
  */
 enum syncmap_cause sm_classify(const struct sm_facts *f, char *advice, size_t size);
+/* The same, with sentences for a mapping SYNCMAP_JOURNAL takes. */
+enum syncmap_cause sm_classify_for(const struct sm_facts *f, bool journal,
+				   char *advice, size_t size);
+/* The sentence for device DAX on volatile memory (c->volatile_mem). */
+enum syncmap_cause sm_classify_volatile(const struct sm_chain *c, char *advice,
+					 size_t size);
 /* Interpret the errno of a validating mmap with an invalid flag bit. */
 int sm_validate_errno_meaning(int err);
 

@@ -6,6 +6,7 @@
  * recognised), then the region's persistence domain and deep flush, the
  * namespace's mode, size and alignment, and the bus's provider.  The path
  * alone names the region that backs the file, so no other region is read.
+ * On a CXL bus, and for device DAX with no region, cxl.c goes on.
  * This needs no library, so it is also what a build without libndctl has.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/sysmacros.h>
 
 #include "chain.h"
+#include "cxl.h"
 #include "log.h"
 #include "sys.h"
 #include "tree.h"
@@ -24,14 +26,6 @@
 #define SLAVE_DEPTH_MAX 4
 #define FIEMAP_EXTENTS 128
 #define SECTOR 512u
-
-/* dir + "/" + name into out; false if it does not fit. */
-static bool join(char *out, size_t size, const char *dir, const char *name)
-{
-	int n = snprintf(out, size, "%s/%s", dir, name);
-
-	return n >= 0 && (size_t)n < size;
-}
 
 static int found_ndbus(void *arg, const char *name)
 {
@@ -63,35 +57,12 @@ static int device_dir(bool chr, dev_t dev, char *out, size_t size)
 		if (r < 0)
 			return r;
 		slave[0] = '\0';
-		if (chr || !join(link, sizeof(link), out, "slaves") ||
+		if (chr || !sm_tree_join(link, sizeof(link), out, "slaves") ||
 		    sm_tree_list(link, first_entry, slave) <= 0 || !slave[0])
 			return 0;
 		snprintf(link, sizeof(link), "/sys/class/block/%s", slave);
 	}
 	return 0;
-}
-
-/* An attribute under dir; "" when missing. */
-static int read_attr(const char *dir, const char *name, char *buf, size_t size)
-{
-	char path[SM_SYSFS_MAX];
-	int r = join(path, sizeof(path), dir, name) ?
-		sm_tree_read(path, buf, size) : -ENAMETOOLONG;
-
-	if (r < 0)
-		buf[0] = '\0';
-	return r;
-}
-
-static long long read_number(const char *dir, const char *name)
-{
-	char buf[64], *end;
-	long long v;
-
-	if (read_attr(dir, name, buf, sizeof(buf)) <= 0)
-		return -1;
-	v = strtoll(buf, &end, 0);
-	return (*end == '\0' && v >= 0) ? v : -1;
 }
 
 /* An attribute of the region's child named name. */
@@ -100,11 +71,11 @@ static int child_attr(const struct sm_chain *c, const char *child, const char *a
 {
 	char dir[SM_SYSFS_MAX];
 
-	if (!join(dir, sizeof(dir), c->region_dir, child)) {
+	if (!sm_tree_join(dir, sizeof(dir), c->region_dir, child)) {
 		buf[0] = '\0';
 		return -ENAMETOOLONG;
 	}
-	return read_attr(dir, attr, buf, size);
+	return sm_tree_attr(dir, attr, buf, size);
 }
 
 static long long child_number(const struct sm_chain *c, const char *child,
@@ -112,7 +83,8 @@ static long long child_number(const struct sm_chain *c, const char *child,
 {
 	char dir[SM_SYSFS_MAX];
 
-	return join(dir, sizeof(dir), c->region_dir, child) ? read_number(dir, attr) : -1;
+	return sm_tree_join(dir, sizeof(dir), c->region_dir, child) ?
+	       sm_tree_attr_number(dir, attr) : -1;
 }
 
 /* The namespace a pfn/btt/dax device claims, from its "namespace"
@@ -144,12 +116,12 @@ static void region_attrs(struct sm_chain *c)
 {
 	char buf[64], dir[SM_SYSFS_MAX];
 
-	if (read_attr(c->region_dir, "persistence_domain", buf, sizeof(buf)) >= 0)
+	if (sm_tree_attr(c->region_dir, "persistence_domain", buf, sizeof(buf)) >= 0)
 		c->domain = sm_domain_parse(buf);
-	if (read_attr(c->region_dir, "deep_flush", buf, sizeof(buf)) > 0)
+	if (sm_tree_attr(c->region_dir, "deep_flush", buf, sizeof(buf)) > 0)
 		c->deep_flush = atoi(buf) > 0 ? 1 : 0;
-	if (join(dir, sizeof(dir), "/sys/bus/nd/devices", c->bus))
-		read_attr(dir, "provider", c->provider, sizeof(c->provider));
+	if (sm_tree_join(dir, sizeof(dir), "/sys/bus/nd/devices", c->bus))
+		sm_tree_attr(dir, "provider", c->provider, sizeof(c->provider));
 	if (strstr(c->provider, "virtio"))
 		c->virtio = true;
 	if (c->claim[0])
@@ -180,12 +152,15 @@ int sm_chain_walk(bool chr, dev_t dev, struct sm_chain *c)
 	c->resolved = true;
 	r = sm_chain_parse_path(dir, c);
 	c->devdax = chr && sm_name_is_numbered(c->device, "dax");
-	if (r < 0)
+	if (r < 0) {
+		sm_cxl_of_devdax(dir, c);
 		return r;
+	}
 	if (c->claim[0] && !c->ns[0])
 		claimed_namespace(c);
 	namespace_mode(c);
 	region_attrs(c);
+	sm_cxl_of_nd(c);
 	return 0;
 }
 
@@ -271,17 +246,17 @@ void sm_chain_badblocks(int fd, const struct sm_chain *c, long long *total,
 	*total = *in_file = -1;
 	if (!c->on_nd || c->devdax || !c->device[0])
 		return;
-	if (!join(link, sizeof(link), "/sys/class/block", c->device) ||
+	if (!sm_tree_join(link, sizeof(link), "/sys/class/block", c->device) ||
 	    sm_tree_resolve(link, disk, sizeof(disk)) < 0)
 		return;
-	if (read_attr(disk, "partition", part, sizeof(part)) > 0) {
-		start = read_number(disk, "start");
+	if (sm_tree_attr(disk, "partition", part, sizeof(part)) > 0) {
+		start = sm_tree_attr_number(disk, "start");
 		slash = strrchr(disk, '/');
 		if (start < 0 || !slash)
 			return;
 		*slash = '\0';
 	}
-	if (!join(link, sizeof(link), disk, "badblocks") ||
+	if (!sm_tree_join(link, sizeof(link), disk, "badblocks") ||
 	    sm_tree_read_all(link, &bb) < 0)
 		return;
 	if (sm_badblocks_count(bb, 0, 0, total, &inside) < 0)

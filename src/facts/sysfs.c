@@ -27,6 +27,8 @@ void sm_chain_init(struct sm_chain *c)
 	c->deep_flush = -1;
 	c->align = -1;
 	c->size = -1;
+	c->cxl.ways = c->cxl.granularity = c->cxl.size = -1;
+	c->cxl.match = "";
 }
 
 static bool has_prefix(const char *s, const char *prefix)

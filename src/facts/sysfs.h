@@ -27,6 +27,39 @@ enum sm_domain {
 	SM_DOMAIN_CPU_CACHE,	/* eADR: a fence is enough */
 };
 
+/* Memory the kernel maps like persistent memory but that does not keep
+ * its contents: device DAX with no NVDIMM region behind it. */
+enum sm_volatile {
+	SM_VOLATILE_NO = 0,	/* not known to be volatile */
+	SM_VOLATILE_HMEM,	/* dax_hmem: soft-reserved or HMAT memory */
+	SM_VOLATILE_CXL_RAM,	/* a CXL region in ram mode */
+};
+
+#define SM_CXL_TARGETS_MAX 4
+
+/* One endpoint decoder of a CXL region and the memory device behind it. */
+struct sm_cxl_target {
+	char decoder[SM_NAME_MAX];	/* "decoder2.0" */
+	char endpoint[SM_NAME_MAX];	/* "endpoint2" */
+	char memdev[SM_NAME_MAX];	/* "mem0" */
+	char mode[16];			/* the decoder's: "pmem", "ram", ... */
+	char serial[32];		/* as sysfs shows it: "0xc0ffee" */
+	char firmware[SM_NAME_MAX];	/* firmware_version */
+	long long pmem_size, ram_size;	/* bytes; -1 unknown */
+};
+
+/* The CXL region behind an NVDIMM region on a CXL bus, or behind a
+ * device DAX of a CXL ram region. */
+struct sm_cxl {
+	bool found;			/* a CXL region was found */
+	char region[SM_NAME_MAX];	/* "region0" under /sys/bus/cxl/devices */
+	char mode[16];			/* "pmem", "ram"; "" unknown */
+	const char *match;		/* how it was found (a static string) */
+	long long ways, granularity, size;	/* -1 unknown */
+	int ntargets;
+	struct sm_cxl_target t[SM_CXL_TARGETS_MAX];
+};
+
 /*
  * Everything known about the device under a file.  Names are empty and
  * numbers negative when unknown.
@@ -50,6 +83,9 @@ struct sm_chain {
 					 * flush, -1 no such attribute */
 	long long align;		/* bytes; -1 unknown */
 	long long size;			/* namespace bytes; -1 unknown */
+	enum sm_volatile volatile_mem;
+	char hmem[SM_NAME_MAX];		/* "hmem.0": the dax_hmem device */
+	struct sm_cxl cxl;
 };
 
 /* Initialise to "nothing known". */

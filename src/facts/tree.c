@@ -118,6 +118,37 @@ int sm_tree_list(const char *dir, int (*fn)(void *arg, const char *name), void *
 	return sm_sys_list_dir(full, fn, arg);
 }
 
+/* dir + "/" + name into out; false if it does not fit. */
+bool sm_tree_join(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	return n >= 0 && (size_t)n < size;
+}
+
+int sm_tree_attr(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[SM_SYSFS_MAX];
+	int r = sm_tree_join(path, sizeof(path), dir, name) ?
+		sm_tree_read(path, buf, size) : -ENAMETOOLONG;
+
+	if (r < 0)
+		buf[0] = '\0';
+	return r;
+}
+
+long long sm_tree_attr_number(const char *dir, const char *name)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (sm_tree_attr(dir, name, buf, sizeof(buf)) <= 0)
+		return -1;
+	errno = 0;
+	v = strtoll(buf, &end, 0);
+	return (*end == '\0' && v >= 0 && !errno) ? v : -1;
+}
+
 int sm_tree_write(const char *path, const char *text)
 {
 	char full[SM_SYSFS_MAX];

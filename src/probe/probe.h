@@ -34,6 +34,24 @@ struct sm_ndctl_view {
  */
 int sm_ndctl_describe(const struct sm_chain *c, struct sm_ndctl_view *v);
 
+/* ---- cxl_health.c: what libcxl says of the CXL memory device. */
+struct sm_cxl_health {
+	int err;			/* 0, -ENOTSUP without libcxl, -errno */
+	int mbox_status;		/* the device's return code; 0 success */
+	char mbox_text[48];
+	char memdev[SM_NAME_MAX];	/* "mem0": the first of the region's */
+	long long dirty_shutdown;	/* the device's count; -1 unknown */
+	long long life_used;		/* percent; -1 unknown */
+};
+
+/*
+ * Get Health Info of the first memory device of c's CXL region.  Returns
+ * 0, -ENOTSUP when built without libcxl, -ENODEV when there is no such
+ * device, or the errno of the command (-EIO with h->mbox_status set when
+ * the device answered with an error).  Report only.
+ */
+int sm_cxl_health(const struct sm_chain *c, struct sm_cxl_health *h);
+
 /* ---- probe.c / probe_format.c: the report. */
 
 /* How a fact's value is written in JSON. */
@@ -92,6 +110,7 @@ struct sm_gather {
 	struct sm_decision answer;
 	struct sm_ndctl_view ndctl;
 	int ndctl_err;
+	struct sm_cxl_health cxl_health;	/* err -ENODEV when not CXL */
 	long long badblocks, badblocks_in_file;
 	char release[128];
 	char trial_note[PATH_MAX + 128];
@@ -106,5 +125,7 @@ void sm_probe_gather_extras(struct sm_gather *g);
 /* probe_facts.c: every fact of g, in the report's order. */
 void sm_probe_emit_all(struct syncmap_probe *p, const struct sm_gather *g);
 void sm_probe_add_number(struct syncmap_probe *p, const char *key, long long v);
+/* probe_cxl.c: the CXL region, its devices and their health; "memory". */
+void sm_probe_emit_cxl(struct syncmap_probe *p, const struct sm_gather *g);
 
 #endif

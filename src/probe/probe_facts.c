@@ -192,7 +192,9 @@ static void emit_nd(struct syncmap_probe *p, const struct sm_gather *g)
 		     deep_flush_name(c->deep_flush));
 	sm_probe_add_number(p, "badblocks", g->badblocks);
 	sm_probe_add_number(p, "badblocks_in_file", g->badblocks_in_file);
-	sm_probe_add_number(p, "dirty_shutdown", v->dirty_shutdown);
+	/* CXL memory: the device's own count, through libcxl. */
+	sm_probe_add_number(p, "dirty_shutdown", c->cxl.found ? g->cxl_health.dirty_shutdown :
+			    v->dirty_shutdown);
 }
 
 static void emit_device(struct syncmap_probe *p, const struct sm_gather *g)
@@ -207,6 +209,7 @@ static void emit_device(struct syncmap_probe *p, const struct sm_gather *g)
 	sm_probe_add(p, "device_info", SM_FACT_STRING, "%s", device_info(c, g->ndctl_err));
 	if (c->on_nd)
 		emit_nd(p, g);
+	sm_probe_emit_cxl(p, g);
 }
 
 static void emit_cpu(struct syncmap_probe *p, const struct sm_facts *f)

@@ -181,6 +181,7 @@ static void format_text(const struct syncmap_probe *p, struct sm_buf *b)
 {
 	const struct sm_fact *path = sm_probe_find(p, "path");
 	const struct sm_fact *bus = sm_probe_find(p, "nvdimm_bus");
+	const struct sm_fact *memory = sm_probe_find(p, "memory");
 	size_t i;
 
 	sm_buf_printf(b, "%s\n", path ? path->value : "(no path)");
@@ -192,11 +193,14 @@ static void format_text(const struct syncmap_probe *p, struct sm_buf *b)
 		sm_buf_puts(b, "  note:   no NVDIMM bus: this machine has no persistent "
 			    "memory (real or emulated), so no file on it can be mapped "
 			    "with MAP_SYNC; libsyncmap persists with msync here\n");
+	if (memory)
+		sm_buf_printf(b, "  memory: %s\n", memory->value);
 	sm_buf_puts(b, "  facts:\n");
 	for (i = 0; i < p->nfacts; i++) {
 		const struct sm_fact *f = &p->facts[i];
 
-		if (!strcmp(f->key, "path") || !strcmp(f->key, "advice"))
+		if (!strcmp(f->key, "path") || !strcmp(f->key, "advice") ||
+		    !strcmp(f->key, "memory"))
 			continue;
 		sm_buf_printf(b, "    %-*s %s\n", KEY_WIDTH, f->key, text_value(f));
 	}

@@ -4,7 +4,8 @@
  * file, a device DAX, or the directory of a path not created yet), the
  * kernel's answers to a trial mapping of it, made and removed without
  * touching a page, as open asks them (map.c), and what only the report
- * needs (the kernel release, libndctl's view, bad blocks).
+ * needs (the kernel release, libndctl's view, libcxl's health of a CXL
+ * memory device, bad blocks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,10 @@ void sm_probe_gather_extras(struct sm_gather *g)
 
 	sm_sys_uname_release(g->release, sizeof(g->release));
 	g->ndctl_err = sm_ndctl_describe(c, &g->ndctl);
+	g->cxl_health.err = -ENODEV;
+	g->cxl_health.dirty_shutdown = g->cxl_health.life_used = -1;
+	if (c->cxl.found)
+		sm_cxl_health(c, &g->cxl_health);
 	sm_chain_badblocks(g->facts.target == SM_TARGET_FILE ? g->fd : -1, c,
 			   &g->badblocks, &g->badblocks_in_file);
 }

@@ -23,5 +23,20 @@ void sm_write_facts(FILE *o, const struct sm_facts *f)
 	fprintf(o, "region %d %d %d %lld %lld\n", (int)c->mode, (int)c->domain, c->deep_flush,
 		c->align, c->size);
 	fprintf(o, "devdax %lld %lld\n", f->devdax_size, f->devdax_align);
+	if (c->volatile_mem || c->hmem[0])
+		fprintf(o, "volatile %d %s\n", (int)c->volatile_mem, c->hmem[0] ? c->hmem : "-");
+	if (!c->cxl.found)
+		return;
+	fprintf(o, "cxl %s %s %s %lld %lld %lld %d\n", c->cxl.region,
+		c->cxl.mode[0] ? c->cxl.mode : "-", c->cxl.match, c->cxl.ways,
+		c->cxl.granularity, c->cxl.size, c->cxl.ntargets);
+	for (int i = 0; i < c->cxl.ntargets; i++) {
+		const struct sm_cxl_target *t = &c->cxl.t[i];
+
+		fprintf(o, "cxl_target %s %s %s %s %s %s %lld %lld\n", t->decoder,
+			t->endpoint[0] ? t->endpoint : "-", t->memdev[0] ? t->memdev : "-",
+			t->mode[0] ? t->mode : "-", t->serial[0] ? t->serial : "-",
+			t->firmware[0] ? t->firmware : "-", t->pmem_size, t->ram_size);
+	}
 }
 

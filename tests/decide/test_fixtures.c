@@ -7,7 +7,12 @@
  * must be the ones the guest's live walk found and its real syncmap_open()
  * got.  A capture that is missing or unreadable fails.
  *
- * usage: test-fixtures FIXTURES-DIR
+ * With --layouts the directory holds trees written from the kernel's
+ * documented layout (layouts/make-layouts.py), not captured: their
+ * "expected" is what the walk must find in them and the "open" line the
+ * decision the layout calls for.
+ *
+ * usage: test-fixtures FIXTURES-DIR [--layouts]
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +31,7 @@
 #include "facts_text.h"
 
 static const char *fixtures;
+static int at_least = 21;	/* captures the directory must hold */
 
 static FILE *open_in(const char *name, const char *file)
 {
@@ -165,38 +171,67 @@ static void test_every_capture(void **state)
 	}
 	fclose(in);
 	/* Every configuration of capture.sh, in both domains, less
-	 * virtio-pmem in the cpu_cache one. */
-	assert_true(n >= 21);
+	 * virtio-pmem in the cpu_cache one; or every layout. */
+	assert_true(n >= at_least);
+}
+
+/* The answers of capture name, the tree under root (a directory of the
+ * tree, or any path), then the decision; the CPU stays the capture's. */
+static void walk_and_decide(const char *name, const char *root, struct sm_facts *f,
+			    struct sm_decision *d)
+{
+	struct sm_policy pol = { 0, SM_FORCE_NONE };
+	struct sm_trial t;
+	struct sm_cpu cpu;
+
+	read_answers(name, f, &t);
+	cpu = f->cpu;
+	sm_tree_set_root(root);
+	sm_facts_walk(f);
+	sm_tree_set_root(NULL);
+	f->cpu = cpu;
+	sm_decide(f, &t, &pol, d);
 }
 
 /* The control: the same capture with one recorded answer changed must
  * give another answer, or this test compares nothing. */
 static void test_control(void **state)
 {
-	struct sm_policy pol = { 0, SM_FORCE_NONE };
 	struct sm_facts *f = calloc(1, sizeof(*f));
 	struct sm_decision d;
-	struct sm_trial t;
 	char tree[PATH_MAX];
-	struct sm_cpu cpu;
 
 	(void)state;
-	read_answers("ext4-dax-cpu", f, &t);
-	cpu = f->cpu;
+	assert_non_null(f);
 	snprintf(tree, sizeof(tree), "%s/ext4-dax-cpu/tree", fixtures);
-	sm_tree_set_root(tree);
-	sm_facts_walk(f);
-	sm_tree_set_root(NULL);
-	f->cpu = cpu;
-	sm_decide(f, &t, &pol, &d);
+	walk_and_decide("ext4-dax-cpu", tree, f, &d);
 	assert_int_equal(d.gran, SYNCMAP_GRAN_BYTE);
 	/* Another root: the host's own /sys says no region backs it. */
-	sm_tree_set_root("/nonexistent");
-	sm_facts_walk(f);
-	sm_tree_set_root(NULL);
-	f->cpu = cpu;
-	sm_decide(f, &t, &pol, &d);
+	walk_and_decide("ext4-dax-cpu", "/nonexistent", f, &d);
 	assert_int_equal(d.gran, SYNCMAP_GRAN_CACHE_LINE);
+	free(f);
+}
+
+/* The layouts' control: the dax_hmem device's answers over its own tree
+ * are volatile_memory; over a tree where its node leads to no hmem device
+ * (the CXL pmem layout's) they are those of a device DAX nothing is known
+ * about, which MAP_SYNC makes cache_line: the cause comes from the tree. */
+static void test_layout_control(void **state)
+{
+	struct sm_facts *f = calloc(1, sizeof(*f));
+	struct sm_decision d;
+	char tree[PATH_MAX];
+
+	(void)state;
+	assert_non_null(f);
+	snprintf(tree, sizeof(tree), "%s/hmem-devdax/tree", fixtures);
+	walk_and_decide("hmem-devdax", tree, f, &d);
+	assert_int_equal(d.cause, SYNCMAP_CAUSE_VOLATILE_MEMORY);
+	snprintf(tree, sizeof(tree), "%s/cxl-pmem-ext4/tree", fixtures);
+	walk_and_decide("hmem-devdax", tree, f, &d);
+	assert_int_equal(f->chain.volatile_mem, SM_VOLATILE_NO);
+	assert_int_equal(d.gran, SYNCMAP_GRAN_CACHE_LINE);
+	assert_int_equal(d.cause, SYNCMAP_CAUSE_NONE);
 	free(f);
 }
 
@@ -206,9 +241,18 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_every_capture),
 		cmocka_unit_test(test_control),
 	};
+	const struct CMUnitTest layout_tests[] = {
+		cmocka_unit_test(test_every_capture),
+		cmocka_unit_test(test_layout_control),
+	};
 
+	if (argc == 3 && !strcmp(argv[2], "--layouts")) {
+		fixtures = argv[1];
+		at_least = 3;
+		return cmocka_run_group_tests(layout_tests, NULL, NULL);
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s FIXTURES-DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s FIXTURES-DIR [--layouts]\n", argv[0]);
 		return 2;
 	}
 	fixtures = argv[1];

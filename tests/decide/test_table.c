@@ -133,6 +133,44 @@ static void row_devdax(struct machine *m, int v)
 	answer(m, 0);
 }
 
+/* An fsdax namespace of a CXL pmem region: the bus is CXL's, the domain
+ * the memory controller, and the chain names the region and device. */
+static void row_cxl_pmem(struct machine *m, int v)
+{
+	struct sm_chain *c = &m->f.chain;
+
+	pmem_file(&m->f, v ? "xfs" : "ext4", SM_DAX_OPT_ALWAYS, SM_DOMAIN_MEM_CTRL);
+	snprintf(c->provider, sizeof(c->provider), "CXL");
+	c->cxl.found = true;
+	snprintf(c->cxl.region, sizeof(c->cxl.region), "region0");
+	snprintf(c->cxl.mode, sizeof(c->cxl.mode), "pmem");
+	c->cxl.ntargets = 1;
+	snprintf(c->cxl.t[0].memdev, sizeof(c->cxl.t[0].memdev), "mem0");
+	answer(m, 0);
+}
+
+/* Device DAX with no NVDIMM region: dax_hmem, or a CXL ram region.  The
+ * kernel grants MAP_SYNC on both. */
+static void row_volatile(struct machine *m, int v)
+{
+	struct sm_chain *c = &m->f.chain;
+
+	row_devdax(m, 0);
+	sm_chain_init(c);
+	c->resolved = c->devdax = true;
+	snprintf(c->device, sizeof(c->device), "dax0.0");
+	if (v) {
+		c->volatile_mem = SM_VOLATILE_CXL_RAM;
+		c->cxl.found = true;
+		snprintf(c->cxl.region, sizeof(c->cxl.region), "region0");
+		snprintf(c->cxl.mode, sizeof(c->cxl.mode), "ram");
+	} else {
+		c->volatile_mem = SM_VOLATILE_HMEM;
+		snprintf(c->hmem, sizeof(c->hmem), "hmem.0");
+	}
+	answer(m, 0);
+}
+
 static void row_inode_noflag(struct machine *m, int v)
 {
 	(void)v;
@@ -234,6 +272,11 @@ static const struct row {
 	{ "ext4 or xfs `-o dax=inode`, file with `FS_XFLAG_DAX`", row_inode_flag, 2, false },
 	{ "device DAX `/dev/daxX.Y` (offset and length in multiples of its alignment)",
 	  row_devdax, 2, false },
+	{ "CXL persistent memory: ext4 or xfs `-o dax`, or device DAX, on a pmem region under an "
+	  "`nvdimm-bridge` (`bus_provider` `CXL`, `persistence_domain` = `memory_controller`)",
+	  row_cxl_pmem, 2, false },
+	{ "device DAX on volatile memory: `dax_hmem` (soft-reserved memory) / a CXL `ram` region",
+	  row_volatile, 2, false },
 	{ "ext4 `-o dax=inode`, file without the flag", row_inode_noflag, 1, false },
 	{ "ext4 or xfs without DAX", row_no_dax, 2, false },
 	{ "tmpfs, btrfs, NFS, other non-DAX file systems", row_not_capable, 1, false },
