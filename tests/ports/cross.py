@@ -37,7 +37,7 @@ ARCHES = {
     "aarch64": dict(
         deb="arm64", triplet="aarch64-linux-gnu", qemu="qemu-aarch64",
         family="aarch64", endian="little", packages=LIBS + NVDIMM + GUEST,
-        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Ddax_tests=enabled"],
+        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Dcxl=disabled", "-Ddax_tests=enabled"],
         suites=["unit", "system"],
         # QEMU 7.2 reports HWCAP_DCPOP on its "max" CPU in user mode but
         # implements DC CVAP only in system mode (SIGILL here), so the
@@ -55,7 +55,7 @@ ARCHES = {
         # memmove and dcbf instead (-Dpmem=disabled).
         family="ppc64", endian="little",
         packages=LIBS + ["libndctl-dev", "libdaxctl-dev"],
-        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Ddax_tests=disabled",
+        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Dcxl=disabled", "-Ddax_tests=disabled",
                  "-Dpmem=disabled"],
         suites=["unit", "system"],
         # QEMU 7.2 implements neither dcbstps nor phwsync (SIGILL even on
@@ -69,7 +69,7 @@ ARCHES = {
         deb="s390x", triplet="s390x-linux-gnu", qemu="qemu-s390x",
         family="s390x", endian="big",
         packages=LIBS + ["libndctl-dev", "libdaxctl-dev"],
-        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Ddax_tests=disabled",
+        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Dcxl=disabled", "-Ddax_tests=disabled",
                  "-Dpmem=disabled"],
         suites=["unit", "system"],
         suite_cpu=None, choices={None: "none"},
@@ -85,7 +85,7 @@ ARCHES = {
         # be built, the probe tool runs on the cross compiler's libc.
         deb=None, triplet="riscv64-linux-gnu", qemu="qemu-riscv64",
         family="riscv64", endian="little", packages=[],
-        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Ddax_tests=disabled",
+        options=["-Dbench=disabled", "-Dfuzz=disabled", "-Dcxl=disabled", "-Ddax_tests=disabled",
                  "-Dpmem=disabled", "-Dndctl=disabled", "-Dtests=false",
                  "-Dexamples=true", "-Dsqlite=disabled"],
         suites=[],
