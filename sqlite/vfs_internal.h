@@ -45,6 +45,12 @@ struct smfile {
 	size_t ndirty, cap;
 	bool unix_dirty;		/* unix must sync too (size, tail, first sync) */
 	int lock;
+#ifdef SMSQL_FAULTS
+	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
+	bool wal;
+	struct range held;		/* persisted HELD_SYNCS syncs late */
+	int held_syncs;
+#endif
 	sqlite3_file *real;		/* unix's file, after this struct */
 };
 
