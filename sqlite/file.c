@@ -437,7 +437,19 @@ static int sm_check_reserved(sqlite3_file *f, int *out)
 static int sm_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct smfile *p = (struct smfile *)f;
-	int rc = p->real->pMethods->xFileControl(p->real, op, arg);
+	int rc;
+
+	/* Ours: unix would map the file a second time for its own xFetch.
+	 * The new limit in, the old one out; a negative one only asks. */
+	if (op == SQLITE_FCNTL_MMAP_SIZE && p->node) {
+		sqlite3_int64 want = *(sqlite3_int64 *)arg;
+
+		*(sqlite3_int64 *)arg = p->mmap_max;
+		if (want >= 0)
+			p->mmap_max = want;
+		return SQLITE_OK;
+	}
+	rc = p->real->pMethods->xFileControl(p->real, op, arg);
 
 	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) {
 		struct syncmap *m = p->node ? map_of(p->node) : NULL;
@@ -502,14 +514,32 @@ static int sm_shm_unmap(sqlite3_file *f, int del)
 	return p->real->pMethods->xShmUnmap(p->real, del);
 }
 
-/* SQLite's memory-mapped I/O (mmap_size) is not offered: every page is
- * read with xRead, from the mapping. */
+/*
+ * SQLite's memory-mapped I/O (PRAGMA mmap_size): a pointer into the
+ * mapping, for a range inside both the mapping and the file and below the
+ * connection's mmap_size; anything else gets no pointer, and SQLite reads
+ * it with xRead.  The mapping keeps its address for as long as this
+ * connection has the file open (it grows in place, within its
+ * reservation, and is closed only when the file's last connection
+ * closes), so a pointer needs no reference and xUnfetch has nothing to
+ * release.  A truncate lowers the size checked here at once, so no
+ * pointer past the new end is handed out.  As with unix's own mmap, a
+ * page another process truncates away under a pointer SQLite holds would
+ * raise SIGBUS when read (SQLite's documentation of mmap_size says so).
+ */
 static int sm_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
 {
-	(void)f;
-	(void)off;
-	(void)amt;
+	struct smfile *p = (struct smfile *)f;
+	struct node *n = p->node;
+	struct syncmap *m;
+
 	*pp = NULL;
+	if (!n || off < 0 || amt <= 0 || off + amt > p->mmap_max)
+		return SQLITE_OK;
+	smsql_try_map(n);
+	m = map_of(n);
+	if (m && inside(n, m, off, amt))
+		*pp = (uint8_t *)syncmap_addr(m) + off;
 	return SQLITE_OK;
 }
 
