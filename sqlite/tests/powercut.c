@@ -10,8 +10,9 @@
  * with its own connection, commit transactions: thread T's transaction S
  * inserts row (T, S) with a payload that follows from (RUN, T, S) and adds
  * one to T's counter row.  "ACK TAG/T S" is printed once COMMIT returned.
- * READY is created after the first acknowledgement.  The writers never stop,
- * unless SQLITE_POWERCUT_TXNS=N asks for N transactions in all; then one
+ * READY is created after the first acknowledgement.  The writers pause
+ * 10 ms after each transaction and never stop, unless
+ * SQLITE_POWERCUT_TXNS=N asks for N transactions in all; then one
  * thread alternates between the two connections (the same persists in the
  * same order every time, as a crash-point sweep needs) and the program
  * exits.
@@ -206,12 +207,20 @@ static void writer_step(struct writer *w)
 	w->s++;
 }
 
+/* A pause after each transaction leaves CPU time to the other workloads
+ * cut at the same moment (they share the guest's emulated CPUs); a
+ * transaction in the guest takes tens of milliseconds, so the writers
+ * still spend most of their time committing. */
+#define PAUSE_US 10000
+
 static void *writer_loop(void *arg)
 {
 	struct writer *w = arg;
 
-	for (;;)
+	for (;;) {
 		writer_step(w);
+		usleep(PAUSE_US);
+	}
 	return NULL;
 }
 
