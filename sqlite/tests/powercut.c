@@ -19,8 +19,10 @@
  *
  *   wal           the syncmap VFS, journal_mode=WAL, synchronous=FULL,
  *                 wal_autocheckpoint=16 (checkpoints and WAL restarts
- *                 happen within a few dozen transactions)
- *   rollback      the syncmap VFS, journal_mode=DELETE, synchronous=FULL
+ *                 happen within a few dozen transactions), mmap_size set
+ *                 (database pages are read through xFetch's pointers)
+ *   rollback      the syncmap VFS, journal_mode=DELETE, synchronous=FULL,
+ *                 mmap_size set
  *   unix-control  SQLite's unix VFS, journal_mode=WAL, synchronous=OFF:
  *                 nothing is made durable; after a power cut it must have
  *                 lost acknowledged transactions
@@ -146,10 +148,11 @@ static void exec(sqlite3 *db, const char *sql)
 static void set_mode(sqlite3 *db, const char *h)
 {
 	if (!strcmp(h, "rollback")) {
-		exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_mode=DELETE");
+		exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_mode=DELETE;"
+			 "PRAGMA mmap_size=268435456");
 	} else if (!strcmp(h, "wal")) {
 		exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_mode=WAL;"
-			 "PRAGMA wal_autocheckpoint=16");
+			 "PRAGMA wal_autocheckpoint=16; PRAGMA mmap_size=268435456");
 	} else {
 		exec(db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL");
 	}
