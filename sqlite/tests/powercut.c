@@ -21,8 +21,11 @@
  *                 wal_autocheckpoint=16 (checkpoints and WAL restarts
  *                 happen within a few dozen transactions), mmap_size set
  *                 (database pages are read through xFetch's pointers)
- *   rollback      the syncmap VFS, journal_mode=DELETE, synchronous=FULL,
- *                 mmap_size set
+ *   rollback      the syncmap VFS, journal_mode=DELETE, synchronous=EXTRA
+ *                 (the unlink of the journal commits a transaction, and
+ *                 only EXTRA syncs the directory after it: under FULL a
+ *                 power cut can bring the journal back, and the next open
+ *                 rolls the acknowledged transaction back), mmap_size set
  *   unix-control  SQLite's unix VFS, journal_mode=WAL, synchronous=OFF:
  *                 nothing is made durable; after a power cut it must have
  *                 lost acknowledged transactions
@@ -148,7 +151,7 @@ static void exec(sqlite3 *db, const char *sql)
 static void set_mode(sqlite3 *db, const char *h)
 {
 	if (!strcmp(h, "rollback")) {
-		exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_mode=DELETE;"
+		exec(db, "PRAGMA synchronous=EXTRA; PRAGMA journal_mode=DELETE;"
 			 "PRAGMA mmap_size=268435456");
 	} else if (!strcmp(h, "wal")) {
 		exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_mode=WAL;"
