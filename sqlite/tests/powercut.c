@@ -448,7 +448,8 @@ static int do_verify(const char *acked_arg, const char *vhow, bool sweep)
 	printf("RESULT powercut-%s-run%" PRIu64 " %s acked=%" PRIu64 " recovered=%" PRIu64
 	       " lost=%" PRIu64 " integrity=%s path=%s%s%s%s\n",
 	       tag, run, pass ? "PASS" : "FAIL", acked, recovered, acked - recovered,
-	       c.integrity[0] == 'o' && c.integrity[1] == 'k' && !c.integrity[2] ? "ok" : "bad",
+	       !strcmp(c.integrity, "ok") ? "ok" :
+	       !strncmp(c.integrity, "no database", 11) ? "no-database" : "bad",
 	       c.path[0] ? c.path : "-", detail, why,
 	       control ? (pass ? " (the control lost acknowledged transactions, as it must)"
 			       : " (the control kept everything: this cut proves nothing)")
