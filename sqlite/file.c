@@ -209,6 +209,85 @@ static int cmp_range(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+#ifdef SMSQL_FAULTS
+/*
+ * Deliberate bugs, for the strict-mode controls of the sqlite suite only:
+ * a test build (sqlite/tests/meson.build, -DSMSQL_FAULTS) takes one from
+ * SMSQL_FAULT.  The shipped VFS is compiled without any of this.
+ *   skip-wal-frame   a WAL sync leaves out the last frame it wrote (the
+ *                    last 4120 bytes: a 4 KiB page and its frame header),
+ *                    which is never persisted
+ *   late-wal-header  a WAL header written is persisted two syncs late,
+ *                    after frames that need it: its 32 bytes and the rest
+ *                    of their cache line (64 bytes: the first frame's
+ *                    header starts in it, and persisting the frame would
+ *                    carry the header along)
+ *   late-db-page     a database sync leaves out the last range it wrote and
+ *                    persists it after the next sync's ranges
+ */
+enum fault { FAULT_NONE, FAULT_SKIP_WAL_FRAME, FAULT_LATE_WAL_HEADER, FAULT_LATE_DB_PAGE };
+
+static enum fault fault_chosen(void)
+{
+	const char *e = getenv("SMSQL_FAULT");
+
+	if (!e)
+		return FAULT_NONE;
+	if (!strcmp(e, "skip-wal-frame"))
+		return FAULT_SKIP_WAL_FRAME;
+	if (!strcmp(e, "late-wal-header"))
+		return FAULT_LATE_WAL_HEADER;
+	if (!strcmp(e, "late-db-page"))
+		return FAULT_LATE_DB_PAGE;
+	return FAULT_NONE;
+}
+
+#define WAL_HEADER 32
+#define WAL_HEADER_LINE 64
+#define WAL_FRAME (24 + 4096)
+
+/* Change the merged ranges of this sync as the fault says; *due gets a
+ * range held back earlier whose turn has come (empty if none). */
+static void apply_fault(struct smfile *p, struct range *due)
+{
+	enum fault f = fault_chosen();
+	struct range *last = p->ndirty ? &p->dirty[p->ndirty - 1] : NULL;
+
+	due->off = due->end = 0;
+	if (p->held_syncs && --p->held_syncs == 0)
+		*due = p->held;
+	if (f == FAULT_SKIP_WAL_FRAME && p->wal && last && last->end > WAL_HEADER) {
+		uint64_t cut = last->end >= WAL_FRAME ? last->end - WAL_FRAME : 0;
+
+		if (cut < WAL_HEADER)
+			cut = WAL_HEADER;
+		if (cut <= last->off)
+			p->ndirty--;
+		else
+			last->end = cut;
+	} else if (f == FAULT_LATE_WAL_HEADER && p->wal) {
+		if (p->ndirty && p->dirty[0].off < WAL_HEADER) {
+			p->held.off = 0;
+			p->held.end = WAL_HEADER_LINE;
+			p->held_syncs = 2;
+		}
+		/* While it is held, nothing persists its cache line. */
+		if (p->held_syncs && p->ndirty && p->dirty[0].off < WAL_HEADER_LINE) {
+			p->dirty[0].off = WAL_HEADER_LINE;
+			if (p->dirty[0].off >= p->dirty[0].end) {
+				memmove(p->dirty, p->dirty + 1,
+					(p->ndirty - 1) * sizeof(*p->dirty));
+				p->ndirty--;
+			}
+		}
+	} else if (f == FAULT_LATE_DB_PAGE && !p->wal && last) {
+		p->held = *last;
+		p->held_syncs = 1;
+		p->ndirty--;
+	}
+}
+#endif
+
 /* Persist the ranges written since the last sync, as one batch. */
 static int persist_dirty(struct smfile *p, struct syncmap *m)
 {
@@ -216,9 +295,15 @@ static int persist_dirty(struct smfile *p, struct syncmap *m)
 	uint8_t *base = syncmap_addr(m);
 	size_t k = 0;
 	int r;
+#ifdef SMSQL_FAULTS
+	struct range due;
 
+	if (!p->ndirty && !p->held_syncs)
+		return 0;
+#else
 	if (!p->ndirty)
 		return 0;
+#endif
 	if (!p->batch) {
 		r = syncmap_batch_new(m, 0, &p->batch);
 		if (r < 0)
@@ -236,8 +321,15 @@ static int persist_dirty(struct smfile *p, struct syncmap *m)
 	p->ndirty = k;
 	if (size_of(p->node) < limit)
 		limit = size_of(p->node);
+#ifdef SMSQL_FAULTS
+	apply_fault(p, &due);
+	for (size_t i = 0; i <= p->ndirty; i++) {
+		struct range *rg = i < p->ndirty ? &p->dirty[i] : &due;
+		uint64_t off = rg->off, end = rg->end;
+#else
 	for (size_t i = 0; i < p->ndirty; i++) {
 		uint64_t off = p->dirty[i].off, end = p->dirty[i].end;
+#endif
 
 		if (end > limit)
 			end = limit;	/* truncated since: nothing left to persist */
@@ -345,7 +437,19 @@ static int sm_check_reserved(sqlite3_file *f, int *out)
 static int sm_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct smfile *p = (struct smfile *)f;
-	int rc = p->real->pMethods->xFileControl(p->real, op, arg);
+	int rc;
+
+	/* Ours: unix would map the file a second time for its own xFetch.
+	 * The new limit in, the old one out; a negative one only asks. */
+	if (op == SQLITE_FCNTL_MMAP_SIZE && p->node) {
+		sqlite3_int64 want = *(sqlite3_int64 *)arg;
+
+		*(sqlite3_int64 *)arg = p->mmap_max;
+		if (want >= 0)
+			p->mmap_max = want;
+		return SQLITE_OK;
+	}
+	rc = p->real->pMethods->xFileControl(p->real, op, arg);
 
 	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) {
 		struct syncmap *m = p->node ? map_of(p->node) : NULL;
@@ -410,14 +514,32 @@ static int sm_shm_unmap(sqlite3_file *f, int del)
 	return p->real->pMethods->xShmUnmap(p->real, del);
 }
 
-/* SQLite's memory-mapped I/O (mmap_size) is not offered: every page is
- * read with xRead, from the mapping. */
+/*
+ * SQLite's memory-mapped I/O (PRAGMA mmap_size): a pointer into the
+ * mapping, for a range inside both the mapping and the file and below the
+ * connection's mmap_size; anything else gets no pointer, and SQLite reads
+ * it with xRead.  The mapping keeps its address for as long as this
+ * connection has the file open (it grows in place, within its
+ * reservation, and is closed only when the file's last connection
+ * closes), so a pointer needs no reference and xUnfetch has nothing to
+ * release.  A truncate lowers the size checked here at once, so no
+ * pointer past the new end is handed out.  As with unix's own mmap, a
+ * page another process truncates away under a pointer SQLite holds would
+ * raise SIGBUS when read (SQLite's documentation of mmap_size says so).
+ */
 static int sm_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
 {
-	(void)f;
-	(void)off;
-	(void)amt;
+	struct smfile *p = (struct smfile *)f;
+	struct node *n = p->node;
+	struct syncmap *m;
+
 	*pp = NULL;
+	if (!n || off < 0 || amt <= 0 || off + amt > p->mmap_max)
+		return SQLITE_OK;
+	smsql_try_map(n);
+	m = map_of(n);
+	if (m && inside(n, m, off, amt))
+		*pp = (uint8_t *)syncmap_addr(m) + off;
 	return SQLITE_OK;
 }
 

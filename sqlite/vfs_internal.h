@@ -45,6 +45,13 @@ struct smfile {
 	size_t ndirty, cap;
 	bool unix_dirty;		/* unix must sync too (size, tail, first sync) */
 	int lock;
+	sqlite3_int64 mmap_max;		/* PRAGMA mmap_size: xFetch's limit */
+#ifdef SMSQL_FAULTS
+	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
+	bool wal;
+	struct range held;		/* persisted HELD_SYNCS syncs late */
+	int held_syncs;
+#endif
 	sqlite3_file *real;		/* unix's file, after this struct */
 };
 
