@@ -160,7 +160,7 @@ teardown() {
 }
 
 run_checks() {
-	for s in "$here"/guest.d/${SYNCMAP_DAX_ONLY:-*.sh}; do
+	for s in "${SYNCMAP_DAX_CHECKS:-$here/guest.d}"/${SYNCMAP_DAX_ONLY:-*.sh}; do
 		[ -x "$s" ] || { note "skipping $s: not executable"; continue; }
 		n=${s##*/}
 		echo "BEGIN $n"
@@ -183,7 +183,7 @@ workloads() {
 		xfs) target=$SYNCMAP_DAX_XFS/$tag-run-$1 ;;
 		nodax) target=$SYNCMAP_DAX_NODAX/$tag-run-$1 ;;
 		xfsnodax) target=$SYNCMAP_DAX_XFS_NODAX/$tag-run-$1 ;;
-		control) target=$SYNCMAP_DAX_INODE_ON/$tag-run-$1 ;;
+		control) target=${SYNCMAP_DAX_CONTROL:-$SYNCMAP_DAX_INODE_ON}/$tag-run-$1 ;;
 		inodeplain) target=$SYNCMAP_DAX_INODE_OFF/$tag-run-$1 ;;
 		devdax) target=$SYNCMAP_DAX_DEVDAX ;;
 		*) result "powercut-$tag" FAIL "unknown place $where"; continue ;;
@@ -225,11 +225,14 @@ powercut() {
 	note "verified run $prev"
 	if [ "${SYNCMAP_DAX_CUT:-0}" != 1 ]; then
 		note "last boot: no new workload"
+		[ "${SYNCMAP_DAX_CHECK_LAST:-0}" = 1 ] && run_checks
 		return 0
 	fi
 	# Keep only the log just verified, so the file systems never fill.
-	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "$SYNCMAP_DAX_NODAX" "$SYNCMAP_DAX_INODE_ON" \
-		 "$SYNCMAP_DAX_INODE_OFF" "$SYNCMAP_DAX_XFS_NODAX"; do
+	for d in "$SYNCMAP_DAX_EXT4" "$SYNCMAP_DAX_XFS" "${SYNCMAP_DAX_NODAX:-}" \
+		 "${SYNCMAP_DAX_INODE_ON:-}" "${SYNCMAP_DAX_INODE_OFF:-}" \
+		 "${SYNCMAP_DAX_XFS_NODAX:-}" "${SYNCMAP_DAX_CONTROL:-}"; do
+		[ -n "$d" ] || continue
 		for old in "$d"/*-run-*; do
 			case "$old" in
 			*"-run-$prev") ;;
@@ -261,6 +264,13 @@ powercut() {
 	# The host cuts the power somewhere in here.
 	sleep 3600
 }
+
+# The CXL guest (run-guest --cxl) has a setup of its own.
+if [ "${SYNCMAP_DAX_MACHINE:-nvdimm}" = cxl ]; then
+	. "$here/guest/cxl.sh"
+	setup() { setup_cxl; }
+	teardown() { teardown_cxl; }
+fi
 
 note "mode=${SYNCMAP_DAX_MODE} boot=${SYNCMAP_DAX_BOOT:-1} fresh=$fresh"
 if setup; then
