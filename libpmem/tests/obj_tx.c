@@ -5,7 +5,9 @@
  * each adding the next integer to a sum and recording it, closes the pool,
  * opens it again and checks the invariant sum == count * (count + 1) / 2.
  * It prints where pmem_persist came from, so the caller can tell which
- * libpmem.so.1 the system's libpmemobj ran on.
+ * libpmem.so.1 the system's libpmemobj ran on, and what the kernel says
+ * of the pool's mapping (VmFlags "sf": MAP_SYNC) and what pmem_is_pmem()
+ * answers for it, so the caller can tell which path its persists took.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -14,6 +16,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libpmemobj.h>
 
@@ -38,6 +41,27 @@ static int check(PMEMobjpool *pop, uint64_t *count)
 	return 0;
 }
 
+/* Whether the kernel mapped the page at addr with MAP_SYNC: 1, 0, or -1
+ * if /proc/self/smaps does not say. */
+static int map_sync_at(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)addr;
+	int in = 0, r = -1;
+
+	if (!f)
+		return -1;
+	while (r < 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = a >= lo && a < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8))
+			r = strstr(line, " sf") != NULL;
+	}
+	fclose(f);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	PMEMobjpool *pop;
@@ -60,6 +84,14 @@ int main(int argc, char **argv)
 	}
 	root = pmemobj_root(pop, sizeof(struct root));
 	r = pmemobj_direct(root);
+	{
+		int (*is_pmem)(const void *, size_t) =
+			(int (*)(const void *, size_t))dlsym(RTLD_DEFAULT, "pmem_is_pmem");
+		int sync = map_sync_at(r);
+
+		printf("pool mapping: MAP_SYNC %s, pmem_is_pmem %d\n",
+		       sync < 0 ? "unknown" : sync ? "yes" : "no", is_pmem ? is_pmem(r, sizeof(*r)) : -1);
+	}
 	if (check(pop, &before) < 0) {
 		fprintf(stderr, "inconsistent pool before the run\n");
 		return 1;

@@ -5,7 +5,8 @@
 # system) in pmem=on mode, so that QEMU writes the labels the guest's
 # ndctl writes with pmem_memcpy_persist(); and it runs QEMU through
 # syncmap-run -- or, with PM_QEMU_SYSTEM=1, on the system's libpmem --
-# under strace, which records QEMU's msync calls in $PM_QEMU_TRACE.
+# under strace, which records QEMU's msync calls in $PM_QEMU_TRACE (if
+# that is set: timing runs leave strace out).
 set -eu
 last=
 for a in "$@"; do
@@ -32,4 +33,5 @@ if [ "${PM_QEMU_SYSTEM:-0}" = 1 ]; then
 else
 	set -- "$PM_SYNCMAP_RUN" --libdir "$PM_LIBDIR" qemu-system-x86_64 "$@"
 fi
+[ -n "${PM_QEMU_TRACE:-}" ] || exec "$@"
 exec strace -f --seccomp-bpf -e trace=msync -o "$PM_QEMU_TRACE" "$@"
