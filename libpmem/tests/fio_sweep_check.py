@@ -7,7 +7,9 @@
 # from the block's start.  After a crash FILE must hold: a prefix of
 # complete blocks, then at most one torn block whose every 64-byte line
 # is either its own line or zeros, then zeros.  After the complete run
-# (SYNCMAP_CRASHTEST_POINT=0) every block is complete.
+# (SYNCMAP_CRASHTEST_POINT=0) every block is complete; after a stop, at
+# least as many blocks as persists reached the file
+# (SYNCMAP_CRASHTEST_PERSISTED).
 import os
 import struct
 import sys
@@ -61,6 +63,14 @@ def main():
             fail("block %d is %s after %d complete block(s) and block %d %s: "
                  "a later write reached the file before an earlier one"
                  % (first + j, k, done, done, kinds[done]))
+    # fio's engine copies a block with one pmem_memcpy, and every persist
+    # point of this run writes one whole block (sync=1: one per copy; a
+    # final drain: one per block flushed), so each persist that reached
+    # the file must have left a complete block.
+    persisted = int(os.environ.get("SYNCMAP_CRASHTEST_PERSISTED", "0"))
+    if point > 0 and done < persisted:
+        fail("%d persists reached the file, one block each, but only %d "
+             "block(s) are complete" % (persisted, done))
     if point == 0 and done != blocks:
         fail("the complete run left %d of %d blocks complete (block %d is %s)"
              % (done, blocks, done, kinds[done]))
