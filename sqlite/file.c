@@ -142,6 +142,28 @@ static int extend_inside(struct smfile *p, struct node *n, uint64_t end)
 	return 0;
 }
 
+/*
+ * How far a write ending at `end` extends the file.  A WAL grows by whole
+ * SMSQL_WAL_STEP steps: growing it a frame at a time cost a size change,
+ * and so a sync of unix's (an fdatasync) or of the old last page, on
+ * every commit.  SQLite reads a WAL only up to its last valid frame, and
+ * reuses it from the start after a checkpoint, so the zeros past the last
+ * frame are never read as frames.  A main database grows exactly:
+ * SQLite truncates it to its page count at commits, which would undo a
+ * step.  Never past `limit` (the mapping's length or reservation).
+ */
+static uint64_t grow_end(const struct smfile *p, uint64_t end, uint64_t limit)
+{
+	uint64_t to;
+
+	if (!p->wal)
+		return end;
+	to = (end + SMSQL_WAL_STEP - 1) & ~(uint64_t)(SMSQL_WAL_STEP - 1);
+	if (to > limit)
+		to = limit;
+	return to > end ? to : end;
+}
+
 static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
 {
 	struct smfile *p = (struct smfile *)f;
@@ -164,16 +186,18 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 			if (r < 0)
 				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
 		}
-		r = syncmap_grow(m, end, 0);
+		uint64_t to = grow_end(p, end, syncmap_reserved(m));
+
+		r = syncmap_grow(m, to, 0);
 		if (r == -ENOMEM)
 			goto through_unix;
 		if (r < 0)
 			return io_error(r, SQLITE_IOERR_WRITE, "growing the mapping");
-		if (end > size_of(n))
-			__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+		if (to > size_of(n))
+			__atomic_store_n(&n->size, to, __ATOMIC_RELEASE);
 	} else if (end > size_of(n)) {
 		smsql_refresh_size(n);
-		r = extend_inside(p, n, end);
+		r = extend_inside(p, n, grow_end(p, end, syncmap_length(m)));
 		if (r < 0)
 			return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
 	}
