@@ -121,6 +121,38 @@ static int add_dirty(struct smfile *p, uint64_t off, uint64_t end)
 }
 
 /*
+ * Extend a WAL file to `end` by writing zeros, so that its new blocks are
+ * allocated and written, and the size and the extents are committed by
+ * unix's next sync, once per step.  posix_fallocate() leaves unwritten
+ * extents: on a MAP_SYNC mapping (ext4 -o dax) the first store to each of
+ * their pages converts it, and the fault then syncs that metadata change,
+ * a journal commit per page of a WAL's first pass.  On failure the file
+ * is cut back to its old size.
+ */
+static int zero_fill(struct smfile *p, struct node *n, uint64_t end)
+{
+	static const uint8_t zeros[65536];
+	uint64_t size = size_of(n), at = size;
+
+	while (at < end) {
+		size_t len = end - at < sizeof(zeros) ? (size_t)(end - at) : sizeof(zeros);
+		ssize_t w = pwrite(n->fd, zeros, len, (off_t)at);
+
+		if (w <= 0) {
+			int e = w < 0 ? errno : ENOSPC;
+
+			if (ftruncate(n->fd, (off_t)size) < 0)
+				p->unix_dirty = true;
+			return -e;
+		}
+		at += (uint64_t)w;
+	}
+	__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+	p->unix_dirty = true;
+	return 0;
+}
+
+/*
  * Make [size, end) part of the file where the mapping already covers it
  * (the file was truncated below the mapping's length): a store there
  * would raise SIGBUS.  The size change needs unix's sync.
@@ -132,6 +164,8 @@ static int extend_inside(struct smfile *p, struct node *n, uint64_t end)
 
 	if (end <= size)
 		return 0;
+	if (p->wal)
+		return zero_fill(p, n, end);
 	r = posix_fallocate(n->fd, (off_t)size, (off_t)(end - size));
 	if (r == EOPNOTSUPP || r == EINVAL)
 		r = ftruncate(n->fd, (off_t)end) < 0 ? errno : 0;
@@ -188,6 +222,11 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 		}
 		uint64_t to = grow_end(p, end, syncmap_reserved(m));
 
+		if (p->wal) {	/* written zeros, not fallocate's extents */
+			r = zero_fill(p, n, to);
+			if (r < 0)
+				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
+		}
 		r = syncmap_grow(m, to, 0);
 		if (r == -ENOMEM)
 			goto through_unix;
