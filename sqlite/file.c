@@ -121,6 +121,38 @@ static int add_dirty(struct smfile *p, uint64_t off, uint64_t end)
 }
 
 /*
+ * Extend a WAL file to `end` by writing zeros, so that its new blocks are
+ * allocated and written, and the size and the extents are committed by
+ * unix's next sync, once per step.  posix_fallocate() leaves unwritten
+ * extents: on a MAP_SYNC mapping (ext4 -o dax) the first store to each of
+ * their pages converts it, and the fault then syncs that metadata change,
+ * a journal commit per page of a WAL's first pass.  On failure the file
+ * is cut back to its old size.
+ */
+static int zero_fill(struct smfile *p, struct node *n, uint64_t end)
+{
+	static const uint8_t zeros[65536];
+	uint64_t size = size_of(n), at = size;
+
+	while (at < end) {
+		size_t len = end - at < sizeof(zeros) ? (size_t)(end - at) : sizeof(zeros);
+		ssize_t w = pwrite(n->fd, zeros, len, (off_t)at);
+
+		if (w <= 0) {
+			int e = w < 0 ? errno : ENOSPC;
+
+			if (ftruncate(n->fd, (off_t)size) < 0)
+				p->unix_dirty = true;
+			return -e;
+		}
+		at += (uint64_t)w;
+	}
+	__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+	p->unix_dirty = true;
+	return 0;
+}
+
+/*
  * Make [size, end) part of the file where the mapping already covers it
  * (the file was truncated below the mapping's length): a store there
  * would raise SIGBUS.  The size change needs unix's sync.
@@ -132,6 +164,8 @@ static int extend_inside(struct smfile *p, struct node *n, uint64_t end)
 
 	if (end <= size)
 		return 0;
+	if (p->wal)
+		return zero_fill(p, n, end);
 	r = posix_fallocate(n->fd, (off_t)size, (off_t)(end - size));
 	if (r == EOPNOTSUPP || r == EINVAL)
 		r = ftruncate(n->fd, (off_t)end) < 0 ? errno : 0;
@@ -140,6 +174,28 @@ static int extend_inside(struct smfile *p, struct node *n, uint64_t end)
 	__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
 	p->unix_dirty = true;
 	return 0;
+}
+
+/*
+ * How far a write ending at `end` extends the file.  A WAL grows by whole
+ * SMSQL_WAL_STEP steps: growing it a frame at a time cost a size change,
+ * and so a sync of unix's (an fdatasync) or of the old last page, on
+ * every commit.  SQLite reads a WAL only up to its last valid frame, and
+ * reuses it from the start after a checkpoint, so the zeros past the last
+ * frame are never read as frames.  A main database grows exactly:
+ * SQLite truncates it to its page count at commits, which would undo a
+ * step.  Never past `limit` (the mapping's length or reservation).
+ */
+static uint64_t grow_end(const struct smfile *p, uint64_t end, uint64_t limit)
+{
+	uint64_t to;
+
+	if (!p->wal)
+		return end;
+	to = (end + SMSQL_WAL_STEP - 1) & ~(uint64_t)(SMSQL_WAL_STEP - 1);
+	if (to > limit)
+		to = limit;
+	return to > end ? to : end;
 }
 
 static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
@@ -164,16 +220,23 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 			if (r < 0)
 				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
 		}
-		r = syncmap_grow(m, end, 0);
+		uint64_t to = grow_end(p, end, syncmap_reserved(m));
+
+		if (p->wal) {	/* written zeros, not fallocate's extents */
+			r = zero_fill(p, n, to);
+			if (r < 0)
+				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
+		}
+		r = syncmap_grow(m, to, 0);
 		if (r == -ENOMEM)
 			goto through_unix;
 		if (r < 0)
 			return io_error(r, SQLITE_IOERR_WRITE, "growing the mapping");
-		if (end > size_of(n))
-			__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
+		if (to > size_of(n))
+			__atomic_store_n(&n->size, to, __ATOMIC_RELEASE);
 	} else if (end > size_of(n)) {
 		smsql_refresh_size(n);
-		r = extend_inside(p, n, end);
+		r = extend_inside(p, n, grow_end(p, end, syncmap_length(m)));
 		if (r < 0)
 			return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
 	}

@@ -75,9 +75,7 @@ static int sm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
 			reserve = (uint64_t)v;
 	}
 	p->node = smsql_node_get(name, reserve);
-#ifdef SMSQL_FAULTS
 	p->wal = (flags & SQLITE_OPEN_WAL) != 0;
-#endif
 	/* The first sync also runs unix's: it syncs the directory of a
 	 * file just created, which no mapping covers. */
 	p->unix_dirty = true;

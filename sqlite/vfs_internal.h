@@ -33,6 +33,9 @@ struct node {
 	char path[];
 };
 
+/* A WAL file grows by whole steps of this many bytes (file.c, grow_end). */
+#define SMSQL_WAL_STEP ((uint64_t)1 << 20)
+
 struct range {
 	uint64_t off, end;
 };
@@ -46,9 +49,9 @@ struct smfile {
 	bool unix_dirty;		/* unix must sync too (size, tail, first sync) */
 	int lock;
 	sqlite3_int64 mmap_max;		/* PRAGMA mmap_size: xFetch's limit */
+	bool wal;			/* a WAL file: grows in SMSQL_WAL_STEP steps */
 #ifdef SMSQL_FAULTS
 	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
-	bool wal;
 	struct range held;		/* persisted HELD_SYNCS syncs late */
 	int held_syncs;
 #endif

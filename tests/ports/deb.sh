@@ -69,7 +69,10 @@ for f in usr/include/syncmap.h "usr/lib/$multiarch/libsyncmap.so.0" \
 	 "usr/lib/$multiarch/libsyncmap.a" "usr/lib/$multiarch/pkgconfig/libsyncmap.pc" \
 	 usr/share/man/man3/syncmap_open.3.gz usr/share/man/man7/libsyncmap.7.gz \
 	 usr/bin/syncmap-probe usr/share/man/man1/syncmap-probe.1.gz \
-	 usr/share/doc/libsyncmap-dev/examples/counter.c; do
+	 usr/share/doc/libsyncmap-dev/examples/counter.c \
+	 "usr/lib/$multiarch/sqlite3/syncmap_sqlite.so" usr/share/man/man7/syncmap-sqlite.7.gz \
+	 usr/include/syncmap_sqlite.h "usr/lib/$multiarch/libsyncmap_sqlite.a" \
+	 "usr/lib/$multiarch/pkgconfig/syncmap_sqlite.pc"; do
 	[ -e "$root/$f" ] && ok "/$f" || bad "/$f is not in the packages"
 done
 export PKG_CONFIG_PATH="$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
@@ -98,6 +101,22 @@ else
 fi
 LD_LIBRARY_PATH="$libdir" "$root/usr/bin/syncmap-probe" --json "$work/f-shared" >"$work/probe.json" &&
 	grep -q '"cpu_arch":' "$work/probe.json" && ok "packaged syncmap-probe runs" || bad "packaged syncmap-probe"
+
+# The packaged SQLite extension loads into Debian's sqlite3 shell and
+# serves a database through the "syncmap" VFS.
+if command -v sqlite3 >/dev/null; then
+	rm -f "$work/v.db"
+	got=$(LD_LIBRARY_PATH="$libdir" sqlite3 :memory: \
+		".load $libdir/sqlite3/syncmap_sqlite" ".open file:$work/v.db?vfs=syncmap" \
+		"CREATE TABLE t(x); INSERT INTO t VALUES (42);" ".vfsname" 2>&1)
+	case "$got" in
+	syncmap\(*) [ "$(sqlite3 "$work/v.db" 'SELECT x FROM t')" = 42 ] &&
+		ok "packaged SQLite extension: $got" || bad "packaged SQLite extension: the row did not read back" ;;
+	*) bad "packaged SQLite extension: $got" ;;
+	esac
+else
+	bad "sqlite3 not found: sh scripts/deps.sh installs it"
+fi
 
 [ $fail = 0 ] && echo "deb: PASS" || echo "deb: FAIL"
 exit $fail
