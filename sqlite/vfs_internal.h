@@ -34,8 +34,8 @@ enum smsql_nosync { SMSQL_NOSYNC_PAGE, SMSQL_NOSYNC_JOURNAL, SMSQL_NOSYNC_UNIX }
  * choice: doc/PERFORMANCE.md).  A WAL file's choice is WAL mode's; a main
  * database's is rollback mode's (in WAL mode only checkpoints write it).
  */
-#define SMSQL_DEFAULT_NOSYNC_WAL SMSQL_NOSYNC_PAGE
-#define SMSQL_DEFAULT_NOSYNC_DB SMSQL_NOSYNC_PAGE
+#define SMSQL_DEFAULT_NOSYNC_WAL SMSQL_NOSYNC_UNIX
+#define SMSQL_DEFAULT_NOSYNC_DB SMSQL_NOSYNC_UNIX
 
 struct node {
 	dev_t dev;
