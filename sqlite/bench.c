@@ -103,6 +103,7 @@ static int single(const char *dir, const char *vfs, int n)
 
 	snprintf(path, sizeof(path), "%s/bench-%s.db", dir, vfs);
 	unlink_db(path);
+	unlink_journals(path);
 	snprintf(uri, sizeof(uri), "file:%s?vfs=%s", path, vfs);
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
