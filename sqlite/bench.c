@@ -15,7 +15,9 @@
  *	round, each sample S seconds (default 0.5).  Prints per configuration
  *	and workload the median operations per second and the median of the
  *	per-round ratios to unix-wal-full (the baseline), with the
- *	interquartile range of that ratio.  --syscalls also runs, per
+ *	interquartile range of that ratio, and the median per-round ratio
+ *	to unix in the same journal mode (unix-delete-extra for a DELETE
+ *	configuration, when it runs; unix-wal-full otherwise).  --syscalls also runs, per
  *	configuration, each write workload a fixed number of times under
  *	strace(1) and prints the fsync, fdatasync, msync and write/pwrite64
  *	calls per transaction of the measured part alone.
@@ -81,6 +83,17 @@ static void unlink_db(const char *path)
 	unlink(p);
 }
 
+/* The sidecar journals a syncmap_nosync=journal configuration leaves. */
+static void unlink_journals(const char *path)
+{
+	char p[4300];
+
+	snprintf(p, sizeof(p), "%s.syncmap-journal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-wal.syncmap-journal", path);
+	unlink(p);
+}
+
 static int single(const char *dir, const char *vfs, int n)
 {
 	char path[4096], uri[4200], *name = NULL;
@@ -90,6 +103,7 @@ static int single(const char *dir, const char *vfs, int n)
 
 	snprintf(path, sizeof(path), "%s/bench-%s.db", dir, vfs);
 	unlink_db(path);
+	unlink_journals(path);
 	snprintf(uri, sizeof(uri), "file:%s?vfs=%s", path, vfs);
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
@@ -123,18 +137,25 @@ struct config {
 	const char *journal;	/* journal_mode */
 	const char *sync;	/* synchronous */
 	int mmap;		/* PRAGMA mmap_size=MMAP_SIZE */
+	const char *nosync;	/* URI syncmap_nosync=, for a file without MAP_SYNC */
 };
 
 /* The baseline is the first row. */
 static const struct config configs[] = {
-	{ "unix-wal-full", "unix", "WAL", "FULL", 0 },
-	{ "unix-wal-full-mmap", "unix", "WAL", "FULL", 1 },
-	{ "unix-wal-normal", "unix", "WAL", "NORMAL", 0 },
-	{ "unix-wal-normal-mmap", "unix", "WAL", "NORMAL", 1 },
-	{ "syncmap-wal-full", "syncmap", "WAL", "FULL", 0 },
-	{ "syncmap-wal-full-mmap", "syncmap", "WAL", "FULL", 1 },
-	{ "unix-delete-extra", "unix", "DELETE", "EXTRA", 0 },
-	{ "syncmap-delete-extra", "syncmap", "DELETE", "EXTRA", 0 },
+	{ "unix-wal-full", "unix", "WAL", "FULL", 0, NULL },
+	{ "unix-wal-full-mmap", "unix", "WAL", "FULL", 1, NULL },
+	{ "unix-wal-normal", "unix", "WAL", "NORMAL", 0, NULL },
+	{ "unix-wal-normal-mmap", "unix", "WAL", "NORMAL", 1, NULL },
+	{ "syncmap-wal-full", "syncmap", "WAL", "FULL", 0, NULL },
+	{ "syncmap-wal-full-mmap", "syncmap", "WAL", "FULL", 1, NULL },
+	{ "syncmap-wal-full-page", "syncmap", "WAL", "FULL", 0, "page" },
+	{ "syncmap-wal-full-journal", "syncmap", "WAL", "FULL", 0, "journal" },
+	{ "syncmap-wal-full-unix", "syncmap", "WAL", "FULL", 0, "unix" },
+	{ "unix-delete-extra", "unix", "DELETE", "EXTRA", 0, NULL },
+	{ "syncmap-delete-extra", "syncmap", "DELETE", "EXTRA", 0, NULL },
+	{ "syncmap-delete-extra-page", "syncmap", "DELETE", "EXTRA", 0, "page" },
+	{ "syncmap-delete-extra-journal", "syncmap", "DELETE", "EXTRA", 0, "journal" },
+	{ "syncmap-delete-extra-unix", "syncmap", "DELETE", "EXTRA", 0, "unix" },
 };
 #define NCONFIG (int)(sizeof(configs) / sizeof(configs[0]))
 #define MMAP_SIZE "1073741824"
@@ -199,7 +220,9 @@ static void conn_open(struct conn *k, const struct config *c, const char *dir, i
 	k->seed = 1;
 	snprintf(path, sizeof(path), "%s/matrix-%s.db", dir, c->name);
 	unlink_db(path);
-	snprintf(uri, sizeof(uri), "file:%s?vfs=%s", path, c->vfs);
+	unlink_journals(path);
+	snprintf(uri, sizeof(uri), "file:%s?vfs=%s%s%s", path, c->vfs,
+		 c->nosync ? "&syncmap_nosync=" : "", c->nosync ? c->nosync : "");
 	if (sqlite3_open_v2(uri, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
 		fprintf(stderr, "open %s: %s\n", uri, sqlite3_errmsg(k->db));
@@ -405,14 +428,25 @@ static int strace_counts(const char *dir, const char *cname, const char *wname, 
 	return 0;
 }
 
+/* Whether name is one of the comma-separated names of list. */
+static int in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *s = list; (s = strstr(s, name)); s += n)
+		if ((s == list || s[-1] == ',') && (s[n] == ',' || s[n] == 0))
+			return 1;
+	return 0;
+}
+
 static int matrix(int argc, char **argv)
 {
 	const char *dir = NULL, *only = NULL;
-	int rounds = 5, rows = 20000, syscalls = 0, nconf = 0, base = -1;
+	int rounds = 5, rows = 20000, syscalls = 0, nconf = 0, base = -1, mbase[NCONFIG];
 	double seconds = 0.5;
 	const struct config *use[NCONFIG];
 	struct conn conns[NCONFIG];
-	double *ops, *ratio, *tmp;
+	double *ops, *ratio, *mratio, *tmp;
 
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
@@ -438,7 +472,7 @@ static int matrix(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < NCONFIG; i++) {
-		if (only && !strstr(only, configs[i].name) && i != 0)
+		if (only && !in_list(only, configs[i].name) && i != 0)
 			continue;
 		if (i == 0)
 			base = nconf;
@@ -446,18 +480,29 @@ static int matrix(int argc, char **argv)
 	}
 	ops = calloc((size_t)(NCONFIG * NWORK * rounds), sizeof(double));
 	ratio = calloc((size_t)(NCONFIG * NWORK * rounds), sizeof(double));
+	mratio = calloc((size_t)(NCONFIG * NWORK * rounds), sizeof(double));
 	tmp = calloc((size_t)rounds, sizeof(double));
-	if (!ops || !ratio || !tmp)
+	if (!ops || !ratio || !mratio || !tmp)
 		return 1;
+	/* Each configuration's unix baseline of the same journal mode. */
+	for (int c = 0; c < nconf; c++) {
+		mbase[c] = base;
+		if (strcmp(use[c]->journal, "DELETE") == 0)
+			for (int b = 0; b < nconf; b++)
+				if (strcmp(use[b]->name, "unix-delete-extra") == 0)
+					mbase[c] = b;
+	}
 #define AT(a, c, w, r) a[((c) * NWORK + (w)) * rounds + (r)]
 	for (int c = 0; c < nconf; c++)
 		conn_open(&conns[c], use[c], dir, rows);
 	printf("# syncmap-sqlite-bench --matrix %s: %d rounds, %.2f s per sample, %d rows "
 	       "preloaded\n", dir, rounds, seconds, rows);
 	for (int c = 0; c < nconf; c++)
-		printf("# %-22s vfs=%s journal_mode=%s synchronous=%s mmap_size=%s path=%s\n",
+		printf("# %-28s vfs=%s journal_mode=%s synchronous=%s mmap_size=%s "
+		       "syncmap_nosync=%s path=%s\n",
 		       use[c]->name, use[c]->vfs, use[c]->journal, use[c]->sync,
-		       use[c]->mmap ? MMAP_SIZE : "0", conns[c].path_name);
+		       use[c]->mmap ? MMAP_SIZE : "0", use[c]->nosync ? use[c]->nosync : "-",
+		       conns[c].path_name);
 	fflush(stdout);
 	for (int r = 0; r < rounds; r++) {
 		for (int w = 0; w < NWORK; w++) {
@@ -466,8 +511,10 @@ static int matrix(int argc, char **argv)
 
 				AT(ops, c, w, r) = sample(&conns[c], w, seconds);
 			}
-			for (int c = 0; c < nconf; c++)
+			for (int c = 0; c < nconf; c++) {
 				AT(ratio, c, w, r) = AT(ops, c, w, r) / AT(ops, base, w, r);
+				AT(mratio, c, w, r) = AT(ops, c, w, r) / AT(ops, mbase[c], w, r);
+			}
 		}
 		fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
 	}
@@ -475,7 +522,8 @@ static int matrix(int argc, char **argv)
 		conn_close(&conns[c]);
 
 	printf("\n| configuration | workload | ops/s (median) | ratio to unix-wal-full "
-	       "(median) | ratio IQR |\n|---|---|---|---|---|\n");
+	       "(median) | ratio IQR | ratio to unix, same journal mode (median, IQR) |\n"
+	       "|---|---|---|---|---|---|\n");
 	for (int w = 0; w < NWORK; w++) {
 		for (int c = 0; c < nconf; c++) {
 			double med, q1, q3;
@@ -490,7 +538,13 @@ static int matrix(int argc, char **argv)
 			med = quantile(tmp, rounds, 0.5);
 			q1 = quantile(tmp, rounds, 0.25);
 			q3 = quantile(tmp, rounds, 0.75);
-			printf(" %.2f | %.2f–%.2f |\n", med, q1, q3);
+			printf(" %.2f | %.2f–%.2f |", med, q1, q3);
+			for (int r = 0; r < rounds; r++)
+				tmp[r] = AT(mratio, c, w, r);
+			med = quantile(tmp, rounds, 0.5);
+			q1 = quantile(tmp, rounds, 0.25);
+			q3 = quantile(tmp, rounds, 0.75);
+			printf(" %.2f (%.2f–%.2f) |\n", med, q1, q3);
 		}
 	}
 	if (syscalls) {
@@ -523,9 +577,11 @@ static int matrix(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "%s/matrix-%s.db", dir, use[c]->name);
 		unlink_db(path);
+		unlink_journals(path);
 	}
 	free(ops);
 	free(ratio);
+	free(mratio);
 	free(tmp);
 	return 0;
 }

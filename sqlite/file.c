@@ -210,6 +210,9 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 		return p->real->pMethods->xWrite(p->real, buf, amt, off);
 	smsql_try_map(n);
 	m = map_of(n);
+	if (!m && n->journal_busy)
+		return io_error(-EBUSY, SQLITE_IOERR_WRITE,
+				"syncmap_nosync=journal: another open holds the file's journal");
 	if (!m || off < 0)
 		goto through_unix;
 	if (end > syncmap_length(m)) {
@@ -435,8 +438,12 @@ static int sm_sync(sqlite3_file *f, int flags)
 static int sm_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
 	struct smfile *p = (struct smfile *)f;
-	int rc = p->real->pMethods->xTruncate(p->real, size);
+	int rc;
 
+	if (p->node && !map_of(p->node) && p->node->journal_busy)
+		return io_error(-EBUSY, SQLITE_IOERR_TRUNCATE,
+				"syncmap_nosync=journal: another open holds the file's journal");
+	rc = p->real->pMethods->xTruncate(p->real, size);
 	if (rc != SQLITE_OK || !p->node)
 		return rc;
 	/* The mapping keeps its length (libsyncmap cannot shrink one); the
@@ -497,29 +504,42 @@ static int sm_check_reserved(sqlite3_file *f, int *out)
 	return p->real->pMethods->xCheckReservedLock(p->real, out);
 }
 
+/* Hand a plain file's mmap_size to unix, whose xFetch serves it. */
+static int unix_mmap_size(struct smfile *p)
+{
+	sqlite3_int64 v = p->mmap_max;
+	int rc = p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_MMAP_SIZE, &v);
+
+	if (rc == SQLITE_OK)
+		p->unix_mmap = true;
+	return rc;
+}
+
 static int sm_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct smfile *p = (struct smfile *)f;
 	int rc;
 
 	/* Ours: unix would map the file a second time for its own xFetch.
-	 * The new limit in, the old one out; a negative one only asks. */
+	 * The new limit in, the old one out; a negative one only asks.  A
+	 * plain file's xFetch is unix's, which gets the limit too. */
 	if (op == SQLITE_FCNTL_MMAP_SIZE && p->node) {
 		sqlite3_int64 want = *(sqlite3_int64 *)arg;
 
 		*(sqlite3_int64 *)arg = p->mmap_max;
 		if (want >= 0)
 			p->mmap_max = want;
+		if (want >= 0 && __atomic_load_n(&p->node->plain, __ATOMIC_ACQUIRE))
+			return unix_mmap_size(p);
 		return SQLITE_OK;
 	}
 	rc = p->real->pMethods->xFileControl(p->real, op, arg);
 
 	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) {
-		struct syncmap *m = p->node ? map_of(p->node) : NULL;
 		char *below = *(char **)arg;
 
 		*(char **)arg = sqlite3_mprintf("syncmap(%s)/%s",
-						m ? syncmap_path_name(syncmap_path(m)) : "unmapped",
+						p->node ? smsql_node_path_name(p->node) : "unmapped",
 						below ? below : "unix");
 		sqlite3_free(below);
 	}
@@ -597,9 +617,17 @@ static int sm_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
 	struct syncmap *m;
 
 	*pp = NULL;
+	if (n)
+		smsql_try_map(n);
+	/* A plain file (syncmap_nosync=unix, no MAP_SYNC): unix's own mmap,
+	 * as through the unix VFS. */
+	if (n && __atomic_load_n(&n->plain, __ATOMIC_ACQUIRE)) {
+		if (!p->unix_mmap && unix_mmap_size(p) != SQLITE_OK)
+			return SQLITE_OK;
+		return p->real->pMethods->xFetch(p->real, off, amt, pp);
+	}
 	if (!n || off < 0 || amt <= 0 || off + amt > p->mmap_max)
 		return SQLITE_OK;
-	smsql_try_map(n);
 	m = map_of(n);
 	if (m && inside(n, m, off, amt))
 		*pp = (uint8_t *)syncmap_addr(m) + off;
@@ -608,9 +636,12 @@ static int sm_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
 
 static int sm_unfetch(sqlite3_file *f, sqlite3_int64 off, void *ptr)
 {
-	(void)f;
-	(void)off;
-	(void)ptr;
+	struct smfile *p = (struct smfile *)f;
+
+	/* Only unix's pointers need giving back (a plain node never had a
+	 * mapping of ours, so every pointer it handed out is unix's). */
+	if (p->node && p->unix_mmap)
+		return p->real->pMethods->xUnfetch(p->real, off, ptr);
 	return SQLITE_OK;
 }
 

@@ -131,7 +131,30 @@ int smsql_refresh_size(struct node *n)
 	return 0;
 }
 
-/* Map the file, at a safe point only; n->mu held. */
+const char *smsql_nosync_name(enum smsql_nosync c)
+{
+	return c == SMSQL_NOSYNC_JOURNAL ? "journal" : c == SMSQL_NOSYNC_UNIX ? "unix" : "page";
+}
+
+const char *smsql_node_path_name(struct node *n)
+{
+	struct syncmap *m = map_of(n);
+
+	if (m)
+		return syncmap_path_name(syncmap_path(m));
+	return __atomic_load_n(&n->plain, __ATOMIC_ACQUIRE) ? "unix" : "unmapped";
+}
+
+/*
+ * Map the file, at a safe point only; n->mu held.  The open is the
+ * node's choice for a file without MAP_SYNC: SYNCMAP_JOURNAL for the
+ * journaled path, none for the page path and for "unix", where a mapping
+ * that did not get MAP_SYNC is closed again at once (a safe point still)
+ * and the file goes through unix's methods.  Opening it first, rather
+ * than asking for SYNCMAP_REQUIRE_SYNC, replays a sidecar journal an
+ * earlier journaled open left (libsyncmap(7): any open replays; a refused
+ * one would not), so no choice ever reads a file stale.
+ */
 void smsql_try_map_locked(struct node *n)
 {
 	struct syncmap *m = NULL;
@@ -143,14 +166,37 @@ void smsql_try_map_locked(struct node *n)
 		return;		/* nothing to map yet: unix I/O until it grows */
 	if (smsql_file_locked(n->fd))
 		return;		/* a failed open would close a descriptor */
-	r = syncmap_open_fd_reserve(n->fd, 0, 0, n->reserve, 0, &m);
+	r = syncmap_open_fd_reserve(n->fd, 0, 0, n->reserve,
+				    n->nosync == SMSQL_NOSYNC_JOURNAL ? SYNCMAP_JOURNAL : 0, &m);
 	if (r < 0) {
+		bool busy = n->nosync == SMSQL_NOSYNC_JOURNAL &&
+			    syncmap_last_cause() == SYNCMAP_CAUSE_JOURNAL_BUSY;
+
 		n->map_failed = true;
+		n->journal_busy = busy;
 		smsql_keep_advice(r, "mapping failed");
 		sqlite3_log(SQLITE_NOTICE,
-			    "syncmap: %s is not mapped (%s: %s); it is read and written "
-			    "through the unix VFS", n->path, strerror(-r),
+			    busy ? "syncmap: read-only, unix I/O (syncmap_nosync=journal, another "
+				   "open holds the journal; a replay would undo writes): %s (%s: %s)"
+				 : "syncmap: %s is not mapped (%s: %s); it is read and written "
+				   "through the unix VFS", n->path, strerror(-r),
 			    syncmap_last_advice());
+		return;
+	}
+	if (n->nosync == SMSQL_NOSYNC_UNIX && syncmap_path(m) != SYNCMAP_PATH_MAP_SYNC) {
+		enum syncmap_cause why = syncmap_cause(m);
+		char advice[400];
+
+		snprintf(advice, sizeof(advice), "%s", syncmap_advice(m) ? syncmap_advice(m) : "");
+		r = syncmap_close(m);
+		if (r < 0)
+			sqlite3_log(SQLITE_NOTICE, "syncmap: closing the mapping of %s: %s", n->path,
+				    syncmap_last_advice());
+		n->map_failed = true;
+		__atomic_store_n(&n->plain, true, __ATOMIC_RELEASE);
+		sqlite3_log(SQLITE_NOTICE,
+			    "syncmap: unix I/O (syncmap_nosync=unix) for %s, which has no "
+			    "MAP_SYNC: %s: %s", n->path, syncmap_cause_name(why), advice);
 		return;
 	}
 	__atomic_store_n(&n->map, m, __ATOMIC_RELEASE);
@@ -235,7 +281,7 @@ int smsql_open_descriptors(void)
  * Opening a descriptor is harmless; only closing one drops locks, and a
  * node's is closed only by try_close_node().
  */
-struct node *smsql_node_get(const char *path, uint64_t reserve)
+struct node *smsql_node_get(const char *path, uint64_t reserve, enum smsql_nosync nosync)
 {
 	struct stat st;
 	struct node *n;
@@ -276,6 +322,7 @@ struct node *smsql_node_get(const char *path, uint64_t reserve)
 	n->fd = fd;
 	n->refs = 1;
 	n->reserve = reserve;
+	n->nosync = nosync;
 	n->size = (uint64_t)st.st_size;
 	pthread_mutex_init(&n->mu, NULL);
 	n->next = nodes;

@@ -38,11 +38,79 @@ SQLITE_EXTENSION_INIT3
 
 static sqlite3_vfs *unix_vfs;
 
+/* A choice's name, or -1. */
+static int parse_nosync(const char *v)
+{
+	if (!strcmp(v, "page"))
+		return SMSQL_NOSYNC_PAGE;
+	if (!strcmp(v, "journal"))
+		return SMSQL_NOSYNC_JOURNAL;
+	if (!strcmp(v, "unix"))
+		return SMSQL_NOSYNC_UNIX;
+	return -1;
+}
+
+/*
+ * The choice for a file without MAP_SYNC: the URI parameter
+ * syncmap_nosync (SQLite hands a WAL file's open the database's URI
+ * parameters too), else SYNCMAP_SQLITE_NOSYNC, else the default of the
+ * file's kind.  -1 for a value that names no choice.
+ */
+static int nosync_of(const char *name, bool wal)
+{
+	const char *v = sqlite3_uri_parameter(name, "syncmap_nosync");
+	int c;
+
+	if (!v || !*v)
+		v = getenv("SYNCMAP_SQLITE_NOSYNC");
+	if (!v || !*v)
+		return wal ? SMSQL_DEFAULT_NOSYNC_WAL : SMSQL_DEFAULT_NOSYNC_DB;
+	c = parse_nosync(v);
+	if (c < 0)
+		sqlite3_log(SQLITE_CANTOPEN, "syncmap: %s: syncmap_nosync (or SYNCMAP_SQLITE_NOSYNC) "
+			    "is \"%s\"; it takes page, journal or unix", name, v);
+	return c;
+}
+
 /* ---- the VFS */
 
 size_t smsql_real_offset(void)
 {
 	return (sizeof(struct smfile) + 15) & ~(size_t)15;
+}
+
+/*
+ * A WAL file about to be created: a sidecar journal of its name
+ * (libsyncmap(7), SYNCMAP_JOURNAL) belongs to a WAL file SQLite deleted,
+ * which it does only after checkpointing all of it into the database.
+ * Its records are of no use to any file (a journaled open of the new WAL
+ * would refuse them as another file's and leave the WAL unmapped), and
+ * they are removed, unless an open holds the journal (its lock, an open
+ * file description lock, is free when no open has it).
+ */
+static void drop_stale_wal_journal(const char *name)
+{
+	char side[4096];
+	struct stat st;
+	struct flock fl;
+	int fd;
+
+	if (stat(name, &st) == 0 || errno != ENOENT)
+		return;
+	if ((size_t)snprintf(side, sizeof(side), "%s.syncmap-journal", name) >= sizeof(side))
+		return;
+	fd = open(side, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+		if (unlink(side) == 0)
+			sqlite3_log(SQLITE_NOTICE, "syncmap: removed the journal of a deleted "
+				    "WAL file: %s", side);
+	}
+	close(fd);	/* not a file SQLite locks: no POSIX lock to drop */
 }
 
 static int sm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
@@ -52,11 +120,18 @@ static int sm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
 	bool ours = name && (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) &&
 		    (flags & SQLITE_OPEN_READWRITE) && !(flags & SQLITE_OPEN_DELETEONCLOSE);
 	uint64_t reserve = SMSQL_DEFAULT_RESERVE;
-	int rc;
+	int rc, nosync = 0;
 
 	(void)vfs;
 	if (!ours)	/* unix's file, in our space: unix's methods */
 		return unix_vfs->xOpen(unix_vfs, name, f, flags, out_flags);
+	nosync = nosync_of(name, (flags & SQLITE_OPEN_WAL) != 0);
+	if (nosync < 0) {
+		f->pMethods = NULL;
+		return SQLITE_CANTOPEN;
+	}
+	if (flags & SQLITE_OPEN_WAL)
+		drop_stale_wal_journal(name);
 	memset(p, 0, sizeof(*p));
 	p->real = (sqlite3_file *)((uint8_t *)p + smsql_real_offset());
 	rc = unix_vfs->xOpen(unix_vfs, name, p->real, flags, out_flags);
@@ -74,7 +149,7 @@ static int sm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
 		if (v >= 0)
 			reserve = (uint64_t)v;
 	}
-	p->node = smsql_node_get(name, reserve);
+	p->node = smsql_node_get(name, reserve, (enum smsql_nosync)nosync);
 	p->wal = (flags & SQLITE_OPEN_WAL) != 0;
 	/* The first sync also runs unix's: it syncs the directory of a
 	 * file just created, which no mapping covers. */

@@ -19,6 +19,24 @@ struct syncmap_batch;
 #define SMSQL_EXPORT
 #endif
 
+/*
+ * What a file that did not get MAP_SYNC does (URI parameter
+ * syncmap_nosync, environment variable SYNCMAP_SQLITE_NOSYNC; vfs.c):
+ *   SMSQL_NOSYNC_PAGE     libsyncmap's page path, msync at xSync
+ *   SMSQL_NOSYNC_JOURNAL  libsyncmap's journaled path (SYNCMAP_JOURNAL)
+ *   SMSQL_NOSYNC_UNIX     no mapping: unix's own methods, as the unix VFS
+ */
+enum smsql_nosync { SMSQL_NOSYNC_PAGE, SMSQL_NOSYNC_JOURNAL, SMSQL_NOSYNC_UNIX };
+
+/*
+ * What a file without MAP_SYNC does unless told otherwise
+ * (syncmap-sqlite(7), "Files without MAP_SYNC"; the figures behind the
+ * choice: doc/PERFORMANCE.md).  A WAL file's choice is WAL mode's; a main
+ * database's is rollback mode's (in WAL mode only checkpoints write it).
+ */
+#define SMSQL_DEFAULT_NOSYNC_WAL SMSQL_NOSYNC_UNIX
+#define SMSQL_DEFAULT_NOSYNC_DB SMSQL_NOSYNC_UNIX
+
 struct node {
 	dev_t dev;
 	ino_t ino;
@@ -26,6 +44,10 @@ struct node {
 	int fd;				/* ours: lock queries, sizing */
 	struct syncmap *map;		/* NULL: not mapped (yet, or ever) */
 	bool map_failed;		/* libsyncmap refused: unix I/O for good */
+	bool plain;			/* no MAP_SYNC, SMSQL_NOSYNC_UNIX: unix's methods */
+	bool journal_busy;		/* SMSQL_NOSYNC_JOURNAL, another open holds the
+					 * journal: no writes (a replay would undo them) */
+	enum smsql_nosync nosync;	/* chosen by the node's first connection */
 	uint64_t reserve;
 	uint64_t size;			/* the file's size as last seen */
 	pthread_mutex_t mu;		/* mapping, size refresh, our xLock */
@@ -50,6 +72,7 @@ struct smfile {
 	int lock;
 	sqlite3_int64 mmap_max;		/* PRAGMA mmap_size: xFetch's limit */
 	bool wal;			/* a WAL file: grows in SMSQL_WAL_STEP steps */
+	bool unix_mmap;			/* plain node: unix has our mmap_max */
 #ifdef SMSQL_FAULTS
 	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
 	struct range held;		/* persisted HELD_SYNCS syncs late */
@@ -76,7 +99,11 @@ size_t smsql_real_offset(void);
 
 /* node.c: the node of path's inode (a reference), NULL if it cannot be
  * had (the file is then unix's alone); and giving the reference back. */
-struct node *smsql_node_get(const char *path, uint64_t reserve);
+struct node *smsql_node_get(const char *path, uint64_t reserve, enum smsql_nosync nosync);
+/* The name of a choice ("page", "journal", "unix"); and the word
+ * SQLITE_FCNTL_VFSNAME shows for a node's path. */
+const char *smsql_nosync_name(enum smsql_nosync c);
+const char *smsql_node_path_name(struct node *n);
 void smsql_node_put(struct node *n);
 /* Map the node's file if that is safe now (n->mu held, or not). */
 void smsql_try_map_locked(struct node *n);

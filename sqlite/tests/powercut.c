@@ -3,8 +3,8 @@
  * A SQLite workload for power cuts (tests/dax/powercut.list) and for strict
  * mode's crash points (test_strict.sh), and its verifier.
  *
- *   sqlite-powercut wal|rollback|unix-control TARGET TAG RUN [READY]
- *   sqlite-powercut verify TARGET TAG RUN ACKED HOW [sweep]
+ *   sqlite-powercut wal|rollback|unix-control[:CHOICE] TARGET TAG RUN [READY]
+ *   sqlite-powercut verify TARGET TAG RUN ACKED HOW[:CHOICE] [sweep]
  *
  * TARGET is a directory; the database is TARGET/db.  Two threads, each
  * with its own connection, commit transactions: thread T's transaction S
@@ -30,6 +30,10 @@
  *                 nothing is made durable; after a power cut it must have
  *                 lost acknowledged transactions
  *
+ * CHOICE (page, journal or unix) is the URI parameter syncmap_nosync of
+ * every open, the verifier's too: what a file without MAP_SYNC does
+ * (syncmap-sqlite(7)); without it, the VFS's defaults.
+ *
  * verify gets ACKED as "N0,N1" (the transactions each thread had
  * acknowledged) and prints one line
  *   RESULT powercut-TAG-runRUN PASS|FAIL acked=A recovered=R lost=L ...
@@ -39,7 +43,8 @@
  * nothing).  For the control, PASS means it lost an acknowledged
  * transaction (or its database).  The database is opened through the VFS
  * the workload used; on a DAX file (STATX_ATTR_DAX) the syncmap VFS must
- * have taken the MAP_SYNC path, elsewhere the page path.  Nothing
+ * have taken the MAP_SYNC path, elsewhere the path of CHOICE, or of the
+ * default for a main database (SMSQL_DEFAULT_NOSYNC_DB).  Nothing
  * acknowledged fails a power cut (it tested nothing), but not a crash
  * point of a sweep ("sweep"), where the early points come before any
  * acknowledgement.
@@ -59,11 +64,14 @@
 #include <unistd.h>
 
 #include "syncmap_sqlite.h"
+#include "vfs_internal.h"
 
 #define THREADS 2
 #define MAX_PAYLOAD 600
 
 static const char *target, *tag, *how;
+static char how_buf[64];
+static const char *nosync;	/* CHOICE, or NULL: the defaults */
 static uint64_t run;
 static char db_path[PATH_MAX];
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -124,8 +132,9 @@ static sqlite3 *open_db(const char *h)
 	sqlite3 *db = NULL;
 	char uri[PATH_MAX + 64];
 
-	snprintf(uri, sizeof(uri), "file:%s?vfs=%s", db_path,
-		 is_control(h) ? "unix" : SYNCMAP_SQLITE_VFS_NAME);
+	snprintf(uri, sizeof(uri), "file:%s?vfs=%s%s%s", db_path,
+		 is_control(h) ? "unix" : SYNCMAP_SQLITE_VFS_NAME,
+		 nosync ? "&syncmap_nosync=" : "", nosync ? nosync : "");
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_URI, NULL) != SQLITE_OK)
 		die("open", db);
@@ -391,6 +400,7 @@ static int do_verify(const char *acked_arg, const char *vhow, bool sweep)
 	bool control = is_control(vhow), pass, consistent = true, path_ok = true;
 	char why[300] = "", detail[THREADS * 220] = "";
 	const char *want = NULL;
+	char wantbuf[64];
 
 	for (unsigned t = 0; t < THREADS && *a; t++) {
 		c.acked[t] = strtoull(a, (char **)&a, 10);
@@ -413,7 +423,10 @@ static int do_verify(const char *acked_arg, const char *vhow, bool sweep)
 		check_db(db, &c);
 		sqlite3_close(db);
 		if (!control) {
-			want = dax ? "syncmap(map_sync)/" : "syncmap(page)/";
+			snprintf(wantbuf, sizeof(wantbuf), "syncmap(%s)/",
+				 dax ? "map_sync" : nosync ? nosync :
+				 smsql_nosync_name(SMSQL_DEFAULT_NOSYNC_DB));
+			want = wantbuf;
 			path_ok = !strncmp(c.path, want, strlen(want));
 		}
 	}
@@ -482,11 +495,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(argv[1], "verify")) {
-		how = argv[6];
-		return do_verify(argv[5], argv[6], argc > 7 && !strcmp(argv[7], "sweep"));
+	/* HOW[:CHOICE] */
+	snprintf(how_buf, sizeof(how_buf), "%s", !strcmp(argv[1], "verify") ? argv[6] : argv[1]);
+	if (strchr(how_buf, ':')) {
+		nosync = strchr(how_buf, ':') + 1;
+		*strchr(how_buf, ':') = 0;
+		if (strcmp(nosync, "page") && strcmp(nosync, "journal") && strcmp(nosync, "unix")) {
+			fprintf(stderr, "sqlite-powercut: unknown CHOICE %s\n", nosync);
+			return 2;
+		}
 	}
-	how = argv[1];
+	if (!strcmp(argv[1], "verify")) {
+		how = how_buf;
+		return do_verify(argv[5], how, argc > 7 && !strcmp(argv[7], "sweep"));
+	}
+	how = how_buf;
 	ready_path = argc > 5 ? argv[5] : NULL;
 	return do_write();
 }

@@ -8,14 +8,29 @@
  * ATTACHed database in the same transactions.  A third run on syncmap
  * holds only 1 MiB of address space per mapping, so the tail of the file
  * past it goes through unix.
+ *
+ *   sqlite-workload [page|journal|unix]
+ * runs it with SYNCMAP_SQLITE_NOSYNC set to the choice for files without
+ * MAP_SYNC (without one, the defaults); a file that did not get MAP_SYNC
+ * must then have taken that path (a WAL file on "unix" is not mapped).
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
 #include "syncmap_sqlite.h"
+#include "vfs_internal.h"
 
 static uint64_t seed;
+static int choice = -1;		/* SYNCMAP_SQLITE_NOSYNC, -1: the defaults */
+
+/* What a file of this kind without MAP_SYNC does in this run. */
+static enum smsql_nosync choice_of(bool wal)
+{
+	if (choice >= 0)
+		return (enum smsql_nosync)choice;
+	return wal ? SMSQL_DEFAULT_NOSYNC_WAL : SMSQL_DEFAULT_NOSYNC_DB;
+}
 
 static unsigned next(void)
 {
@@ -30,9 +45,12 @@ static void expect_mapped(sqlite3 *db, const char *schema, const char *vfs)
 
 	CHECK(name);
 	if (!strcmp(vfs, "syncmap")) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "syncmap(%s)/", smsql_nosync_name(choice_of(false)));
 		CHECK(!strncmp(name, "syncmap(", 8));
-		if (strstr(name, "unmapped")) {
-			fprintf(stderr, "%s is not mapped: %s\n", schema, name);
+		if (strncmp(name, want, strlen(want)) && strncmp(name, "syncmap(map_sync)/", 18)) {
+			fprintf(stderr, "%s took %s, not %s\n", schema, name, want);
 			exit(1);
 		}
 	} else {
@@ -145,7 +163,8 @@ static void workload(const char *dir, const char *name, const char *vfs, const c
 		char wal[128];
 
 		snprintf(wal, sizeof(wal), "%s.db-wal", name);
-		if (mapped_file(dir, wal) != !strcmp(vfs, "syncmap")) {
+		if (mapped_file(dir, wal) != (!strcmp(vfs, "syncmap") &&
+					      choice_of(true) != SMSQL_NOSYNC_UNIX)) {
 			fprintf(stderr, "the WAL of %s through %s is %smapped\n", name, vfs,
 				mapped_file(dir, wal) ? "" : "not ");
 			exit(1);
@@ -248,11 +267,18 @@ static void run_mode(const char *dir, const char *mode)
 	text_free(&u2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *dir;
 	sqlite3_vfs *v;
 
+	if (argc > 1) {
+		choice = !strcmp(argv[1], "page") ? SMSQL_NOSYNC_PAGE :
+			 !strcmp(argv[1], "journal") ? SMSQL_NOSYNC_JOURNAL :
+			 !strcmp(argv[1], "unix") ? SMSQL_NOSYNC_UNIX : -1;
+		CHECK(choice >= 0);
+		setenv("SYNCMAP_SQLITE_NOSYNC", argv[1], 1);
+	}
 	log_to_stderr();
 	CHECK(syncmap_sqlite_register(0) == SQLITE_OK);
 	CHECK(!strcmp(sqlite3_vfs_find(NULL)->zName, "unix"));
