@@ -146,6 +146,7 @@ static const struct config configs[] = {
 	{ "unix-wal-full-mmap", "unix", "WAL", "FULL", 1, NULL },
 	{ "unix-wal-normal", "unix", "WAL", "NORMAL", 0, NULL },
 	{ "unix-wal-normal-mmap", "unix", "WAL", "NORMAL", 1, NULL },
+	{ "unix-wal-off", "unix", "WAL", "OFF", 0, NULL },	/* durable at no commit */
 	{ "syncmap-wal-full", "syncmap", "WAL", "FULL", 0, NULL },
 	{ "syncmap-wal-full-mmap", "syncmap", "WAL", "FULL", 1, NULL },
 	{ "syncmap-wal-full-page", "syncmap", "WAL", "FULL", 0, "page" },

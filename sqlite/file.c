@@ -121,15 +121,19 @@ static int add_dirty(struct smfile *p, uint64_t off, uint64_t end)
 }
 
 /*
- * Extend a WAL file to `end` by writing zeros, so that its new blocks are
- * allocated and written, and the size and the extents are committed by
- * unix's next sync, once per step.  posix_fallocate() leaves unwritten
- * extents: on a MAP_SYNC mapping (ext4 -o dax) the first store to each of
- * their pages converts it, and the fault then syncs that metadata change,
- * a journal commit per page of a WAL's first pass.  On failure the file
- * is cut back to its old size.
+ * Extend a file to `end` by writing zeros, so that its new blocks are
+ * allocated and written: one size and extent change per WAL step or size
+ * hint.  posix_fallocate() leaves unwritten extents: on a MAP_SYNC mapping
+ * (ext4 -o dax) the first store to each of their pages converts it, and
+ * the fault then syncs that metadata change, a journal commit per page of
+ * a WAL's first pass.  Who commits the change: unix's next sync, or, on a
+ * MAP_SYNC mapping (`sync`), the first store fault on one of the new
+ * pages, since the kernel does not let a write fault of a MAP_SYNC
+ * mapping finish before the metadata the page needs is durable (mmap(2),
+ * MAP_SYNC), and no byte is stored there but through such a fault.  On
+ * failure the file is cut back to its old size.
  */
-static int zero_fill(struct smfile *p, struct node *n, uint64_t end)
+static int zero_fill(struct smfile *p, struct node *n, uint64_t end, bool sync)
 {
 	static const uint8_t zeros[65536];
 	uint64_t size = size_of(n), at = size;
@@ -148,8 +152,20 @@ static int zero_fill(struct smfile *p, struct node *n, uint64_t end)
 		at += (uint64_t)w;
 	}
 	__atomic_store_n(&n->size, end, __ATOMIC_RELEASE);
-	p->unix_dirty = true;
+	if (!sync)
+		p->unix_dirty = true;
 	return 0;
+}
+
+/*
+ * Whether new blocks are written as zeros rather than fallocate()d: for a
+ * WAL always (its steps, above), and for any file on a MAP_SYNC mapping,
+ * where a store to an unwritten extent converts it in the fault and the
+ * fault then commits that change.
+ */
+static bool grow_with_zeros(const struct smfile *p, struct syncmap *m)
+{
+	return p->wal || syncmap_is_sync(m);
 }
 
 /*
@@ -157,15 +173,15 @@ static int zero_fill(struct smfile *p, struct node *n, uint64_t end)
  * (the file was truncated below the mapping's length): a store there
  * would raise SIGBUS.  The size change needs unix's sync.
  */
-static int extend_inside(struct smfile *p, struct node *n, uint64_t end)
+static int extend_inside(struct smfile *p, struct node *n, struct syncmap *m, uint64_t end)
 {
 	uint64_t size = size_of(n);
 	int r;
 
 	if (end <= size)
 		return 0;
-	if (p->wal)
-		return zero_fill(p, n, end);
+	if (grow_with_zeros(p, m))
+		return zero_fill(p, n, end, syncmap_is_sync(m));
 	r = posix_fallocate(n->fd, (off_t)size, (off_t)(end - size));
 	if (r == EOPNOTSUPP || r == EINVAL)
 		r = ftruncate(n->fd, (off_t)end) < 0 ? errno : 0;
@@ -198,12 +214,58 @@ static uint64_t grow_end(const struct smfile *p, uint64_t end, uint64_t limit)
 	return to > end ? to : end;
 }
 
+/*
+ * Make the file and the mapping reach `end` (growing a WAL by a step, a
+ * database exactly), its new part allocated: 0 when a store there is
+ * safe, 1 when `end` is past what can be mapped (the caller goes through
+ * unix), or -errno with *what saying which step failed.
+ */
+static int make_room(struct smfile *p, struct node *n, struct syncmap *m, uint64_t end,
+		     const char **what)
+{
+	int r;
+
+	*what = "extending the file";
+	if (end > syncmap_length(m)) {
+		if (end > syncmap_reserved(m))
+			return 1;	/* past the reservation: the tail is unix's */
+		if (size_of(n) < syncmap_length(m)) {
+			r = extend_inside(p, n, m, syncmap_length(m));
+			if (r < 0)
+				return r;
+		}
+		uint64_t to = grow_end(p, end, syncmap_reserved(m));
+
+		if (grow_with_zeros(p, m)) {
+			r = zero_fill(p, n, to, syncmap_is_sync(m));
+			if (r < 0)
+				return r;
+		}
+		r = syncmap_grow(m, to, 0);
+		if (r == -ENOMEM)
+			return 1;
+		if (r < 0) {
+			*what = "growing the mapping";
+			return r;
+		}
+		if (to > size_of(n))
+			__atomic_store_n(&n->size, to, __ATOMIC_RELEASE);
+	} else if (end > size_of(n)) {
+		smsql_refresh_size(n);
+		r = extend_inside(p, n, m, grow_end(p, end, syncmap_length(m)));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
 {
 	struct smfile *p = (struct smfile *)f;
 	struct node *n = p->node;
 	struct syncmap *m;
 	uint64_t end = (uint64_t)off + (uint64_t)amt;
+	const char *what;
 	int r, rc;
 
 	if (!n)
@@ -215,34 +277,11 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 				"syncmap_nosync=journal: another open holds the file's journal");
 	if (!m || off < 0)
 		goto through_unix;
-	if (end > syncmap_length(m)) {
-		if (end > syncmap_reserved(m))
-			goto through_unix;	/* past the reservation: the tail is unix's */
-		if (size_of(n) < syncmap_length(m)) {
-			r = extend_inside(p, n, syncmap_length(m));
-			if (r < 0)
-				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
-		}
-		uint64_t to = grow_end(p, end, syncmap_reserved(m));
-
-		if (p->wal) {	/* written zeros, not fallocate's extents */
-			r = zero_fill(p, n, to);
-			if (r < 0)
-				return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
-		}
-		r = syncmap_grow(m, to, 0);
-		if (r == -ENOMEM)
-			goto through_unix;
-		if (r < 0)
-			return io_error(r, SQLITE_IOERR_WRITE, "growing the mapping");
-		if (to > size_of(n))
-			__atomic_store_n(&n->size, to, __ATOMIC_RELEASE);
-	} else if (end > size_of(n)) {
-		smsql_refresh_size(n);
-		r = extend_inside(p, n, grow_end(p, end, syncmap_length(m)));
-		if (r < 0)
-			return io_error(r, SQLITE_IOERR_WRITE, "extending the file");
-	}
+	r = make_room(p, n, m, end, &what);
+	if (r > 0)
+		goto through_unix;
+	if (r < 0)
+		return io_error(r, SQLITE_IOERR_WRITE, what);
 	/*
 	 * A plain copy: syncmap_write_safe() would persist every write, and
 	 * xSync persists them all at once.  No store here can fault: the
@@ -515,6 +554,37 @@ static int unix_mmap_size(struct smfile *p)
 	return rc;
 }
 
+/*
+ * SQLITE_FCNTL_SIZE_HINT: the size a mapped file is about to reach.
+ * SQLite gives it before a checkpoint copies frames into the database and
+ * before a rollback-mode commit writes pages past its end.  Growing the
+ * file and the mapping to it at once makes one size change where growing
+ * at each write past the end made one per page; on a MAP_SYNC mapping
+ * (ext4 -o dax) the first store to each new page then found the file's
+ * metadata uncommitted and the fault committed it: a journal commit per
+ * new page of the database.  A hint for a file not mapped is unix's.
+ */
+static int size_hint(struct smfile *p, sqlite3_int64 want)
+{
+	struct node *n = p->node;
+	struct syncmap *m;
+	const char *what;
+	uint64_t end;
+	int r;
+
+	smsql_try_map(n);
+	m = map_of(n);
+	if (!m || want <= 0)
+		return p->real->pMethods->xFileControl(p->real, SQLITE_FCNTL_SIZE_HINT, &want);
+	end = (uint64_t)want;
+	if (end > syncmap_reserved(m))
+		end = syncmap_reserved(m);	/* the rest goes through unix when written */
+	r = make_room(p, n, m, end, &what);
+	if (r < 0)
+		return io_error(r, SQLITE_IOERR_WRITE, what);
+	return SQLITE_OK;
+}
+
 static int sm_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct smfile *p = (struct smfile *)f;
@@ -533,6 +603,8 @@ static int sm_file_control(sqlite3_file *f, int op, void *arg)
 			return unix_mmap_size(p);
 		return SQLITE_OK;
 	}
+	if (op == SQLITE_FCNTL_SIZE_HINT && p->node)
+		return size_hint(p, *(sqlite3_int64 *)arg);
 	rc = p->real->pMethods->xFileControl(p->real, op, arg);
 
 	if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) {
