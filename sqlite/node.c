@@ -143,7 +143,7 @@ void smsql_try_map_locked(struct node *n)
 		return;		/* nothing to map yet: unix I/O until it grows */
 	if (smsql_file_locked(n->fd))
 		return;		/* a failed open would close a descriptor */
-	r = syncmap_open_fd_reserve(n->fd, 0, 0, n->reserve, 0, &m);
+	r = syncmap_open_fd_reserve(n->fd, 0, 0, n->reserve, n->map_flags, &m);
 	if (r < 0) {
 		n->map_failed = true;
 		smsql_keep_advice(r, "mapping failed");
@@ -235,7 +235,7 @@ int smsql_open_descriptors(void)
  * Opening a descriptor is harmless; only closing one drops locks, and a
  * node's is closed only by try_close_node().
  */
-struct node *smsql_node_get(const char *path, uint64_t reserve)
+struct node *smsql_node_get(const char *path, uint64_t reserve, unsigned map_flags)
 {
 	struct stat st;
 	struct node *n;
@@ -276,6 +276,7 @@ struct node *smsql_node_get(const char *path, uint64_t reserve)
 	n->fd = fd;
 	n->refs = 1;
 	n->reserve = reserve;
+	n->map_flags = map_flags;
 	n->size = (uint64_t)st.st_size;
 	pthread_mutex_init(&n->mu, NULL);
 	n->next = nodes;

@@ -74,7 +74,7 @@ static int sm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
 		if (v >= 0)
 			reserve = (uint64_t)v;
 	}
-	p->node = smsql_node_get(name, reserve);
+	p->node = smsql_node_get(name, reserve, smsql_atomic_map_flags(name, flags));
 	p->wal = (flags & SQLITE_OPEN_WAL) != 0;
 	/* The first sync also runs unix's: it syncs the directory of a
 	 * file just created, which no mapping covers. */

@@ -27,6 +27,7 @@ struct node {
 	struct syncmap *map;		/* NULL: not mapped (yet, or ever) */
 	bool map_failed;		/* libsyncmap refused: unix I/O for good */
 	uint64_t reserve;
+	unsigned map_flags;		/* syncmap open flags (atomic.c) */
 	uint64_t size;			/* the file's size as last seen */
 	pthread_mutex_t mu;		/* mapping, size refresh, our xLock */
 	struct node *next;
@@ -50,6 +51,9 @@ struct smfile {
 	int lock;
 	sqlite3_int64 mmap_max;		/* PRAGMA mmap_size: xFetch's limit */
 	bool wal;			/* a WAL file: grows in SMSQL_WAL_STEP steps */
+	/* Batch-atomic writes (atomic.c): between BEGIN and COMMIT. */
+	bool atomic, atomic_failed;
+	struct syncmap_batch *atomic_batch;
 #ifdef SMSQL_FAULTS
 	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
 	struct range held;		/* persisted HELD_SYNCS syncs late */
@@ -76,7 +80,7 @@ size_t smsql_real_offset(void);
 
 /* node.c: the node of path's inode (a reference), NULL if it cannot be
  * had (the file is then unix's alone); and giving the reference back. */
-struct node *smsql_node_get(const char *path, uint64_t reserve);
+struct node *smsql_node_get(const char *path, uint64_t reserve, unsigned map_flags);
 void smsql_node_put(struct node *n);
 /* Map the node's file if that is safe now (n->mu held, or not). */
 void smsql_try_map_locked(struct node *n);
@@ -85,6 +89,16 @@ int smsql_refresh_size(struct node *n);
 /* Keep libsyncmap's advice for xGetLastError; return it (0: none). */
 void smsql_keep_advice(int r, const char *what);
 int smsql_last_error(int n, char *out);
+
+/* atomic.c: SQLITE_IOCAP_BATCH_ATOMIC on the journaled path. */
+unsigned smsql_atomic_map_flags(const char *name, int open_flags);
+#ifdef SQLITE_VERSION
+int smsql_atomic_iocap(struct smfile *p);
+int smsql_atomic_write(struct smfile *p, void *dst, const void *buf, int amt);
+int smsql_atomic_refuse(struct smfile *p);
+bool smsql_atomic_fcntl(struct smfile *p, int op, int *rc);
+void smsql_atomic_close(struct smfile *p);
+#endif
 
 /* Whether this process may hold a POSIX lock on fd's file. */
 bool smsql_file_locked(int fd);
