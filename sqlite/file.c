@@ -292,6 +292,8 @@ static int cmp_range(const void *a, const void *b)
  *                    carry the header along)
  *   late-db-page     a database sync leaves out the last range it wrote and
  *                    persists it after the next sync's ranges
+ *   atomic-early-store  (atomic.c) a batch-atomic write is also stored
+ *                    into the mapping at once, before its unit is durable
  */
 enum fault { FAULT_NONE, FAULT_SKIP_WAL_FRAME, FAULT_LATE_WAL_HEADER, FAULT_LATE_DB_PAGE };
 
