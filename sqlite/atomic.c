@@ -15,13 +15,18 @@
  * after a crash applies the whole unit or none of it.  A rollback drops
  * the batch.  A commit that fails (a unit larger than a quarter of the
  * journal, say) is an I/O error, on which SQLite rolls back and commits
- * through a rollback journal instead.
+ * through a rollback journal instead, which the first write after it
+ * makes durable (smsql_atomic_fallback).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3ext.h>
 #ifndef SQLITE_CORE
@@ -109,6 +114,7 @@ static int begin(struct smfile *p)
 	}
 	p->atomic = true;
 	p->atomic_failed = false;
+	p->atomic_fallback = false;
 	return SQLITE_OK;
 }
 
@@ -137,6 +143,49 @@ static int commit(struct smfile *p)
 	return SQLITE_OK;
 }
 
+static int sync_path(const char *path, int flags, bool data)
+{
+	int fd = open(path, flags | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = (data ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * After a failed atomic commit SQLite writes its in-memory rollback
+ * journal to DATABASE-journal and then, without syncing it, the pages
+ * (the pager's batch-atomic fallback).  Through the mapping those pages
+ * can reach the file whenever the kernel writes them back, before the
+ * journal that would undo them is durable.  So the first write after
+ * such a failure (SQLite's ROLLBACK_ATOMIC_WRITE) syncs the journal and
+ * its directory first.  SQLite holds no lock on a journal, so closing a
+ * descriptor of it drops none.
+ */
+int smsql_atomic_fallback(struct smfile *p)
+{
+	char path[PATH_MAX + 16], *slash;
+	int r;
+
+	p->atomic_fallback = false;
+	if (snprintf(path, sizeof(path), "%s-journal", p->node->path) >= (int)sizeof(path))
+		return SQLITE_IOERR_FSYNC;
+	r = sync_path(path, O_RDONLY, true);
+	if (r == -ENOENT)
+		return SQLITE_OK;	/* no fallback: SQLite gave the transaction up */
+	if (r == 0 && (slash = strrchr(path, '/')) != NULL) {
+		*(slash == path ? slash + 1 : slash) = '\0';
+		r = sync_path(path, O_RDONLY | O_DIRECTORY, false);
+	}
+	if (r < 0) {
+		smsql_keep_advice(r, "syncing the rollback journal after a failed atomic commit");
+		return SQLITE_IOERR_FSYNC;
+	}
+	return SQLITE_OK;
+}
+
 bool smsql_atomic_fcntl(struct smfile *p, int op, int *rc)
 {
 	switch (op) {
@@ -147,7 +196,9 @@ bool smsql_atomic_fcntl(struct smfile *p, int op, int *rc)
 		*rc = p->atomic ? commit(p) : SQLITE_MISUSE;
 		return true;
 	case SQLITE_FCNTL_ROLLBACK_ATOMIC_WRITE:
+		/* After a failed write or commit; SQLite's fallback follows. */
 		p->atomic = false;
+		p->atomic_fallback = true;
 		drop(p);
 		*rc = SQLITE_OK;
 		return true;

@@ -209,6 +209,8 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 
 	if (!n)
 		return p->real->pMethods->xWrite(p->real, buf, amt, off);
+	if (p->atomic_fallback && (rc = smsql_atomic_fallback(p)) != SQLITE_OK)
+		return rc;
 	smsql_try_map(n);
 	m = map_of(n);
 	if (!m || off < 0)

@@ -51,8 +51,9 @@ struct smfile {
 	int lock;
 	sqlite3_int64 mmap_max;		/* PRAGMA mmap_size: xFetch's limit */
 	bool wal;			/* a WAL file: grows in SMSQL_WAL_STEP steps */
-	/* Batch-atomic writes (atomic.c): between BEGIN and COMMIT. */
-	bool atomic, atomic_failed;
+	/* Batch-atomic writes (atomic.c): between BEGIN and COMMIT; a
+	 * failed commit that SQLite follows with its rollback journal. */
+	bool atomic, atomic_failed, atomic_fallback;
 	struct syncmap_batch *atomic_batch;
 #ifdef SMSQL_FAULTS
 	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
@@ -96,6 +97,7 @@ unsigned smsql_atomic_map_flags(const char *name, int open_flags);
 int smsql_atomic_iocap(struct smfile *p);
 int smsql_atomic_write(struct smfile *p, void *dst, const void *buf, int amt);
 int smsql_atomic_refuse(struct smfile *p);
+int smsql_atomic_fallback(struct smfile *p);
 bool smsql_atomic_fcntl(struct smfile *p, int op, int *rc);
 void smsql_atomic_close(struct smfile *p);
 #endif
