@@ -132,6 +132,7 @@ static int copy_room(struct syncmap_batch *b, size_t len)
 		return -ENOMEM;
 	if (b->data_len + len > b->data_cap) {
 		size_t cap = b->data_cap ? b->data_cap : 4096;
+		uintptr_t old = (uintptr_t)b->data;
 		uint8_t *d;
 
 		while (cap < b->data_len + len)
@@ -139,8 +140,10 @@ static int copy_room(struct syncmap_batch *b, size_t len)
 		d = realloc(b->data, cap);
 		if (!d)
 			return -ENOMEM;
+		/* The copies point into data: move them along, by offset (the
+		 * old pointer may not be used once realloc freed it). */
 		for (size_t i = 0; i < b->ncopies; i++)
-			b->copies[i].data = d + (b->copies[i].data - b->data);
+			b->copies[i].data = d + ((uintptr_t)b->copies[i].data - old);
 		b->data = d;
 		b->data_cap = cap;
 	}
@@ -153,8 +156,10 @@ SM_EXPORT int syncmap_batch_add_copy(struct syncmap_batch *b, void *dst, const v
 	struct syncmap *m;
 	struct sm_bcopy *c;
 
-	if (sm_unlikely(!b || (!src && len)))
-		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "batch and src must be given");
+	if (sm_unlikely(!b))
+		return -EINVAL;
+	if (sm_unlikely(!src && len))
+		return sm_fail(-EINVAL, SYNCMAP_CAUSE_ERROR, "src must be given");
 	m = b->m;
 	if (len == 0)
 		return 0;

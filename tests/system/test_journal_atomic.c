@@ -211,6 +211,71 @@ static void test_placed_at_commit(void **state)
 	assert_int_equal(syncmap_close(m), 0);
 }
 
+/* Many copies of odd sizes: the batch's memory grows, each lands whole. */
+static void test_many_copies(void **state)
+{
+	const char *path = tc_join(*state, "many");
+	struct syncmap_batch *b;
+	struct syncmap *m;
+	uint8_t *a, buf[300];
+
+	unlink(path);
+	unlink(jname(path));
+	tc_make_file(path, FSIZE, 3);
+	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
+	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
+	a = syncmap_addr(m);
+	for (unsigned i = 0; i < 100; i++) {
+		memset(buf, (int)(i + 1), sizeof(buf));
+		assert_int_equal(syncmap_batch_add_copy(b, a + i * 500 + 7, buf, 100 + i * 2), 0);
+	}
+	assert_int_equal(syncmap_batch_commit(b), 0);
+	syncmap_batch_free(b);
+	assert_int_equal(syncmap_close(m), 0);
+	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
+	a = syncmap_addr(m);
+	for (unsigned i = 0; i < 100; i++)
+		for (unsigned k = 0; k < 100 + i * 2; k++)
+			assert_int_equal(a[i * 500 + 7 + k], i + 1);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
+/* Two copies of one batch in one cache line: the replay keeps both. */
+static void test_shared_line(void **state)
+{
+	const char *path = tc_join(*state, "shared");
+	struct syncmap *m;
+	const uint8_t *a;
+	pid_t pid;
+
+	unlink(path);
+	unlink(jname(path));
+	tc_make_file(path, FSIZE, 3);
+	fill_pages(path, 0x00);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const uint8_t x[20] = { [0 ... 19] = 0x5A }, y[10] = { [0 ... 9] = 0xA5 };
+		struct syncmap_batch *b;
+
+		if (syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m) || syncmap_batch_new(m, 0, &b))
+			_exit(2);
+		a = syncmap_addr(m);
+		if (syncmap_batch_add_copy(b, (uint8_t *)a + 10, x, sizeof(x)) ||
+		    syncmap_batch_add_copy(b, (uint8_t *)a + 40, y, sizeof(y)) ||
+		    syncmap_batch_commit(b))
+			_exit(3);
+		_exit(0);	/* no close: the journal keeps the unit */
+	}
+	assert_int_equal(wait_child(pid), 0);
+	fill_pages(path, 0xEE);		/* nothing was written back */
+	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
+	a = syncmap_addr(m);
+	for (unsigned k = 0; k < 64; k++)
+		assert_int_equal(a[k], k >= 10 && k < 30 ? 0x5A : k >= 40 && k < 50 ? 0xA5 : 0x00);
+	assert_int_equal(syncmap_close(m), 0);
+}
+
 static void test_too_large(void **state)
 {
 	const char *path = tc_join(*state, "large");
@@ -259,6 +324,8 @@ int main(void)
 		cmocka_unit_test(test_torn_unit_dropped),
 		cmocka_unit_test(test_control_ranges_torn),
 		cmocka_unit_test(test_placed_at_commit),
+		cmocka_unit_test(test_many_copies),
+		cmocka_unit_test(test_shared_line),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_page_path_refused),
 	};

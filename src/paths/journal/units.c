@@ -19,9 +19,9 @@
  * so a store made earlier could reach the file without its unit.  Locked.
  */
 static int stage_copy(struct syncmap *m, struct sm_journal *j, const struct sm_bcopy *c,
-		      uint32_t unit_left)
+		      size_t i, uint32_t unit_left)
 {
-	uintptr_t start = c->dst, end = c->dst + c->len;
+	uintptr_t start = c[i].dst, end = c[i].dst + c[i].len;
 	struct sm_jbuf *b = &j->buf[j->cur];
 	uint8_t *dst;
 	size_t len;
@@ -33,7 +33,16 @@ static int stage_copy(struct syncmap *m, struct sm_journal *j, const struct sm_b
 		return r;
 	dst = b->p + b->len + SM_J_REC_HDR;
 	memcpy(dst, (const void *)start, len);
-	memcpy(dst + (c->dst - start), c->data, c->len);
+	/* The copies up to this one, in order, where they touch its lines:
+	 * the record carries a line as the whole unit leaves it so far, or
+	 * its replay would undo an earlier copy in a line they share. */
+	for (size_t k = 0; k <= i; k++) {
+		uintptr_t a = c[k].dst > start ? c[k].dst : start;
+		uintptr_t e = c[k].dst + c[k].len < end ? c[k].dst + c[k].len : end;
+
+		if (a < e)
+			memcpy(dst + (a - start), c[k].data + (a - c[k].dst), e - a);
+	}
 	sm_j_record_encode_unit(b->p + b->len, j->gen, ++j->rec_seq,
 				m->offset + (start - (uintptr_t)m->map_base), (uint32_t)len,
 				j->file_size, unit_left);
@@ -81,7 +90,7 @@ int sm_j_commit_copies(struct syncmap *m, const struct sm_bcopy *c, size_t n)
 	seq0 = j->rec_seq;
 	ticket0 = j->ticket;
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = stage_copy(m, j, &c[i], (uint32_t)(n - 1 - i));
+		r = stage_copy(m, j, c, i, (uint32_t)(n - 1 - i));
 	if (r < 0) {
 		/* Unstage the unit cut short: the records after it would
 		 * follow a unit a replay cannot complete, and be lost. */
