@@ -347,12 +347,37 @@ int syncmap_memset(struct syncmap *m, void *dst, int c, size_t n,
  * syncmap_batch_new() - a batch of ranges committed at once
  * @m: the mapping the ranges belong to
  * @capacity: ranges held before the batch starts write-back early; 0
- *	picks a default.  All memory is allocated here.
+ *	picks a default.  All memory for ranges is allocated here (a batch
+ *	of copies allocates as they are added).
  * @out: receives the batch; it belongs to one thread at a time
  */
 int syncmap_batch_new(struct syncmap *m, size_t capacity,
 		      struct syncmap_batch **out);
 int syncmap_batch_add(struct syncmap_batch *b, const void *addr, size_t len);
+
+/**
+ * syncmap_batch_add_copy() - add bytes to be placed in the mapping atomically
+ * @b: a batch of a mapping on the journaled path (SYNCMAP_PATH_JOURNAL)
+ * @dst: where the bytes go, inside the mapping
+ * @src: the bytes; copied into the batch, so @src may be reused on return
+ * @len: how many
+ *
+ * Nothing is stored at @dst until syncmap_batch_commit(), which writes
+ * every copy of the batch to the journal as one unit, makes it durable,
+ * and only then copies the bytes into the mapping, in the order they were
+ * added.  After a crash the next open replays the whole unit or none of
+ * it: the batch is atomic, which a batch of ranges stored beforehand is
+ * not (the kernel may write a page of a shared mapping back at any time).
+ * A batch holds copies or ranges until it is committed, not both.  All of
+ * a batch's copies must fit in a quarter of the journal
+ * (SYNCMAP_JOURNAL_SIZE).
+ *
+ * Return: 0; -EOPNOTSUPP on any other path (bytes reach the file there as
+ * they are stored, so no group of them can be atomic); -EINVAL if @dst is
+ * not inside the mapping or the batch holds ranges; -ENOMEM.
+ */
+int syncmap_batch_add_copy(struct syncmap_batch *b, void *dst, const void *src,
+			   size_t len);
 int syncmap_batch_commit(struct syncmap_batch *b);
 void syncmap_batch_free(struct syncmap_batch *b);
 

@@ -51,6 +51,7 @@ static int sm_close(sqlite3_file *f)
 	int rc = p->real->pMethods ? p->real->pMethods->xClose(p->real) : SQLITE_OK;
 
 	syncmap_batch_free(p->batch);
+	smsql_atomic_close(p);
 	free(p->dirty);
 	if (p->node)
 		smsql_node_put(p->node);
@@ -270,6 +271,8 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 
 	if (!n)
 		return p->real->pMethods->xWrite(p->real, buf, amt, off);
+	if (p->atomic_fallback && (rc = smsql_atomic_fallback(p)) != SQLITE_OK)
+		return rc;
 	smsql_try_map(n);
 	m = map_of(n);
 	if (!m && n->journal_busy)
@@ -289,6 +292,8 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 	 * other connection truncates the file while this one writes (SQLite
 	 * holds the database's write lock, or the WAL's, around every write).
 	 */
+	if (p->atomic)
+		return smsql_atomic_write(p, (uint8_t *)syncmap_addr(m) + off, buf, amt);
 	memcpy((uint8_t *)syncmap_addr(m) + off, buf, (size_t)amt);
 	r = add_dirty(p, (uint64_t)off, end);
 	if (r < 0) {
@@ -298,6 +303,8 @@ static int sm_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
 	return SQLITE_OK;
 
 through_unix:
+	if (p->atomic)
+		return smsql_atomic_refuse(p);
 	rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
 	if (rc == SQLITE_OK) {
 		p->unix_dirty = true;
@@ -329,6 +336,8 @@ static int cmp_range(const void *a, const void *b)
  *                    carry the header along)
  *   late-db-page     a database sync leaves out the last range it wrote and
  *                    persists it after the next sync's ranges
+ *   atomic-early-store  (atomic.c) a batch-atomic write is also stored
+ *                    into the mapping at once, before its unit is durable
  */
 enum fault { FAULT_NONE, FAULT_SKIP_WAL_FRAME, FAULT_LATE_WAL_HEADER, FAULT_LATE_DB_PAGE };
 
@@ -590,6 +599,8 @@ static int sm_file_control(sqlite3_file *f, int op, void *arg)
 	struct smfile *p = (struct smfile *)f;
 	int rc;
 
+	if (smsql_atomic_fcntl(p, op, &rc))
+		return rc;
 	/* Ours: unix would map the file a second time for its own xFetch.
 	 * The new limit in, the old one out; a negative one only asks.  A
 	 * plain file's xFetch is unix's, which gets the limit too. */
@@ -631,14 +642,16 @@ static int sm_sector_size(sqlite3_file *f)
  * bytes unchanged), so unix's power-safe-overwrite claim (its psow URI
  * parameter) carries over, and so does immutable.  Nothing about atomic
  * or ordered writes is claimed: neither a MAP_SYNC store nor an msync of
- * a page is atomic beyond eight bytes.
+ * a page is atomic beyond eight bytes.  The one exception, batch-atomic
+ * writes on the journaled path, is atomic.c's.
  */
 static int sm_device_characteristics(sqlite3_file *f)
 {
 	struct smfile *p = (struct smfile *)f;
 	int c = p->real->pMethods->xDeviceCharacteristics(p->real);
 
-	return c & (SQLITE_IOCAP_POWERSAFE_OVERWRITE | SQLITE_IOCAP_IMMUTABLE);
+	return (c & (SQLITE_IOCAP_POWERSAFE_OVERWRITE | SQLITE_IOCAP_IMMUTABLE)) |
+	       smsql_atomic_iocap(p);
 }
 
 static int sm_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)

@@ -130,6 +130,9 @@ static int sm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
 		f->pMethods = NULL;
 		return SQLITE_CANTOPEN;
 	}
+	/* syncmap_atomic=1 needs the journaled path (atomic.c). */
+	if (smsql_atomic_map_flags(name, flags) & SYNCMAP_JOURNAL)
+		nosync = SMSQL_NOSYNC_JOURNAL;
 	if (flags & SQLITE_OPEN_WAL)
 		drop_stale_wal_journal(name);
 	memset(p, 0, sizeof(*p));

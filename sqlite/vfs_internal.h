@@ -73,6 +73,10 @@ struct smfile {
 	sqlite3_int64 mmap_max;		/* PRAGMA mmap_size: xFetch's limit */
 	bool wal;			/* a WAL file: grows in SMSQL_WAL_STEP steps */
 	bool unix_mmap;			/* plain node: unix has our mmap_max */
+	/* Batch-atomic writes (atomic.c): between BEGIN and COMMIT; a
+	 * failed commit that SQLite follows with its rollback journal. */
+	bool atomic, atomic_failed, atomic_fallback;
+	struct syncmap_batch *atomic_batch;
 #ifdef SMSQL_FAULTS
 	/* Test builds only (sqlite/tests, -DSMSQL_FAULTS): file.c */
 	struct range held;		/* persisted HELD_SYNCS syncs late */
@@ -112,6 +116,17 @@ int smsql_refresh_size(struct node *n);
 /* Keep libsyncmap's advice for xGetLastError; return it (0: none). */
 void smsql_keep_advice(int r, const char *what);
 int smsql_last_error(int n, char *out);
+
+/* atomic.c: SQLITE_IOCAP_BATCH_ATOMIC on the journaled path. */
+unsigned smsql_atomic_map_flags(const char *name, int open_flags);
+#ifdef SQLITE_VERSION
+int smsql_atomic_iocap(struct smfile *p);
+int smsql_atomic_write(struct smfile *p, void *dst, const void *buf, int amt);
+int smsql_atomic_refuse(struct smfile *p);
+int smsql_atomic_fallback(struct smfile *p);
+bool smsql_atomic_fcntl(struct smfile *p, int op, int *rc);
+void smsql_atomic_close(struct smfile *p);
+#endif
 
 /* Whether this process may hold a POSIX lock on fd's file. */
 bool smsql_file_locked(int fd);

@@ -15,7 +15,9 @@
  * SQLITE_POWERCUT_TXNS=N asks for N transactions in all; then one
  * thread alternates between the two connections (the same persists in the
  * same order every time, as a crash-point sweep needs) and the program
- * exits.
+ * exits.  SQLITE_POWERCUT_URI adds URI parameters to the syncmap opens
+ * ("&syncmap_atomic=1": the journaled path, batch-atomic commits with a
+ * SQLite that has them).
  *
  *   wal           the syncmap VFS, journal_mode=WAL, synchronous=FULL,
  *                 wal_autocheckpoint=16 (checkpoints and WAL restarts
@@ -127,14 +129,24 @@ static int busy(void *arg, int n)
 	return 1;
 }
 
+/* SQLITE_POWERCUT_URI: more URI parameters for the syncmap opens, as
+ * "&syncmap_atomic=1" (the database then takes the journaled path). */
+static const char *extra_uri(void)
+{
+	const char *e = getenv("SQLITE_POWERCUT_URI");
+
+	return e ? e : "";
+}
+
 static sqlite3 *open_db(const char *h)
 {
 	sqlite3 *db = NULL;
 	char uri[PATH_MAX + 64];
 
-	snprintf(uri, sizeof(uri), "file:%s?vfs=%s%s%s", db_path,
+	snprintf(uri, sizeof(uri), "file:%s?vfs=%s%s%s%s", db_path,
 		 is_control(h) ? "unix" : SYNCMAP_SQLITE_VFS_NAME,
-		 nosync ? "&syncmap_nosync=" : "", nosync ? nosync : "");
+		 nosync ? "&syncmap_nosync=" : "", nosync ? nosync : "",
+		 is_control(h) ? "" : extra_uri());
 	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_URI, NULL) != SQLITE_OK)
 		die("open", db);
@@ -424,8 +436,9 @@ static int do_verify(const char *acked_arg, const char *vhow, bool sweep)
 		sqlite3_close(db);
 		if (!control) {
 			snprintf(wantbuf, sizeof(wantbuf), "syncmap(%s)/",
-				 dax ? "map_sync" : nosync ? nosync :
-				 smsql_nosync_name(SMSQL_DEFAULT_NOSYNC_DB));
+				 dax ? "map_sync" :
+				 strstr(extra_uri(), "syncmap_atomic=1") ? "journal" :
+				 nosync ? nosync : smsql_nosync_name(SMSQL_DEFAULT_NOSYNC_DB));
 			want = wantbuf;
 			path_ok = !strncmp(c.path, want, strlen(want));
 		}

@@ -76,7 +76,7 @@ int sm_grow_setup(struct syncmap *m, unsigned flags, uint64_t reserve)
 			       "a device DAX has a fixed size and cannot grow: reserve nothing, or "
 			       "map a larger device (daxctl reconfigure-device --size)");
 	res = sm_page_round(skip + (size_t)reserve);
-	if (m->ops == &sm_strict_ops) {
+	if (sm_strict_is(m)) {
 		r = sm_strict_reserve(m, res);
 	} else {
 		r = sm_reserve_move(&m->map_base, m->map_len, res, m->offset);
@@ -191,7 +191,7 @@ static int move(struct syncmap *m, size_t need)
 	void *base = m->map_base, *old_base = m->map_base;
 	int r;
 
-	if (m->ops == &sm_strict_ops)
+	if (sm_strict_is(m))
 		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_STRICT_MODE,
 			       "strict mode cannot move its view: reserve more at open "
 			       "(syncmap_open_reserve())");
@@ -262,7 +262,7 @@ static int grow_locked(struct syncmap *m, uint64_t new_length, unsigned flags)
 	if (r < 0)
 		return r;
 	r = map_tail(b, need);
-	if (r == 0 && m->ops == &sm_strict_ops) {
+	if (r == 0 && sm_strict_is(m)) {
 		r = sm_strict_grow_view(m, (size_t)new_length);
 		if (r < 0 && sm_page_round(need) > sm_page_round(old_map))
 			sm_reserve_hold((uint8_t *)b->map_base + sm_page_round(old_map),

@@ -16,6 +16,14 @@
 struct syncmap;
 struct sm_range;
 
+/* A copy of a batch (syncmap_batch_add_copy()): len bytes at data, for
+ * the mapping at dst. */
+struct sm_bcopy {
+	uintptr_t dst;
+	const uint8_t *data;
+	size_t len;
+};
+
 /*
  * How a mapping makes ranges durable: one table per path (cache line,
  * byte, page, read-only), chosen when the mapping is made.  The
@@ -40,6 +48,12 @@ struct sm_path_ops {
 	 * batch needs only flush() on add and drain() at commit.
 	 */
 	int (*commit)(struct syncmap *m, struct sm_range *r, size_t n);
+	/*
+	 * Place a batch's copies atomically: made durable as one unit before
+	 * any of their bytes reaches the mapping, then copied into it, in
+	 * order.  NULL on a path where that cannot be done.
+	 */
+	int (*commit_copies)(struct syncmap *m, const struct sm_bcopy *c, size_t n);
 	/* The batch's array is full: make room, set *n to what is left. */
 	int (*full)(struct syncmap *m, struct sm_range *r, size_t *n);
 	/* Release the path's state at close (NULL: nothing to release). */

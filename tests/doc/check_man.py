@@ -334,7 +334,9 @@ ERRNO_OWNER = {"map.c": "open.c", "strict.c": "persist.c", "strict_open.c": "ope
                # The journaled path: its opening fails syncmap_open(), its
                # operations a persist.
                "journal.c": "open.c", "sidecar.c": "open.c", "replay.c": "open.c",
-               "group.c": "persist.c", "ops.c": "persist.c"}
+               "group.c": "persist.c", "ops.c": "persist.c",
+               # Its atomic units fail syncmap_batch_commit().
+               "units.c": "batch.c"}
 RETURNED_ERRNO = re.compile(r"(?:return -|sm_fail\(-|\? -|: -)(E[A-Z0-9]+)\b")
 
 

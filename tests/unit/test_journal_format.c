@@ -100,6 +100,55 @@ static void test_torn_tail(void **state)
 	assert_int_equal(sm_j_walk(img, end, 3, 1 << 20, NULL, NULL), 2);
 }
 
+/*
+ * Atomic units: records 1 alone, 2..4 one unit (unit_left 2, 1, 0), 5
+ * alone.  The walk hands a unit to fn only when it is whole.
+ */
+static size_t build_units(uint8_t *img, size_t cap)
+{
+	static const uint32_t left[5] = { 0, 2, 1, 0, 0 };
+	size_t at = 0;
+
+	memset(img, 0, cap);
+	for (int i = 1; i <= 5; i++) {
+		memset(img + at + SM_J_REC_HDR, i, 64);
+		sm_j_record_encode_unit(img + at, 4, (uint64_t)i, (uint64_t)(i - 1) * 64, 64, 0,
+					left[i - 1]);
+		at += SM_J_REC_HDR + 64;
+	}
+	return at;
+}
+
+static void test_units(void **state)
+{
+	uint8_t img[2048];
+	size_t end = build_units(img, sizeof(img));
+	struct seen s = { 0 };
+	struct sm_j_record r;
+
+	(void)state;
+	assert_int_equal(sm_j_walk(img, end, 4, 1 << 20, collect, &s), 5);
+	assert_int_equal(s.n, 5);
+	sm_j_record_decode(img + SM_J_REC_HDR + 64, &r);
+	assert_int_equal(r.unit_left, 2);
+	/* The unit's last record torn: the unit goes, record 1 stays. */
+	s.n = 0;
+	img[3 * 128 + SM_J_REC_HDR + 1] ^= 1;
+	assert_int_equal(sm_j_walk(img, end, 4, 1 << 20, collect, &s), 1);
+	assert_int_equal(s.n, 1);
+	/* A walk that ends inside a unit, the image cut after record 3. */
+	end = build_units(img, sizeof(img));
+	s.n = 0;
+	assert_int_equal(sm_j_walk(img, 3 * 128, 4, 1 << 20, collect, &s), 1);
+	assert_int_equal(s.n, 1);
+	/* A unit whose next record is not its own (unit_left 0 after 2):
+	 * the walk stops there, and keeps record 1 only. */
+	end = build_units(img, sizeof(img));
+	memset(img + 2 * 128 + SM_J_REC_HDR, 3, 64);
+	sm_j_record_encode_unit(img + 2 * 128, 4, 3, 128, 64, 0, 0);
+	assert_int_equal(sm_j_walk(img, end, 4, 1 << 20, NULL, NULL), 1);
+}
+
 static void test_corrupt_header_fields(void **state)
 {
 	uint8_t img[1024];
@@ -252,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_crc_vectors),
 		cmocka_unit_test(test_walk_order),
 		cmocka_unit_test(test_torn_tail),
+		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_corrupt_header_fields),
 		cmocka_unit_test(test_generation_change),
 		cmocka_unit_test(test_slot_choice),

@@ -10,7 +10,8 @@
  * durable.  The mutex is never held across I/O, and nobody spins.
  *
  * Checkpoint (at 3/4 full, for a persist too large to journal, and at
- * close): fdatasync the data file, which covers every page the mapping
+ * close): once the batches of copies made durable are in the mapping,
+ * fdatasync the data file, which covers every page the mapping
  * dirtied, then a header of the next generation in the other slot.  Until
  * that header is durable the old records are valid, and replaying them is
  * idempotent, so a crash at any step replays correctly.
@@ -30,6 +31,98 @@
 #include "journal_int.h"
 
 /* ---- the path */
+
+size_t sm_j_line_of(const struct syncmap *m)
+{
+	size_t line = m->line >= 64 ? m->line : 64, page = (size_t)sm_page_size();
+
+	return line < page ? line : page;
+}
+
+/* The whole lines under [start, end), cut at the end of the mapping. */
+void sm_j_lines(const struct syncmap *m, uintptr_t *start, uintptr_t *end)
+{
+	uintptr_t mask = sm_j_line_of(m) - 1, limit = (uintptr_t)m->map_base + sm_map_len(m);
+
+	*start &= ~mask;
+	*end = (*end + mask) & ~mask;
+	if (*end > limit)
+		*end = limit;
+}
+
+int sm_j_grow(struct sm_jbuf *b, size_t need)
+{
+	size_t cap = b->cap ? b->cap : SM_J_STAGE_MIN;
+	uint8_t *p;
+
+	if (b->len + need <= b->cap)
+		return 0;
+	while (cap < b->len + need)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory for the journal's staging");
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Room for need more bytes in this generation, checkpointing if not. */
+int sm_j_room(struct sm_journal *j, size_t need)
+{
+	for (;;) {
+		if (j->err)
+			return sm_j_sticky(j);
+		if (j->checkpointing) {
+			pthread_cond_wait(&j->cv, &j->mu);
+			continue;
+		}
+		if (j->stage_off + j->buf[j->cur].len + need <= j->limit)
+			return 0;
+		int r = sm_j_checkpoint(j, true);
+
+		if (r < 0)
+			return r;
+	}
+}
+
+/* A caller that will wait for its records: one of the last group's
+ * callers is back, or a new one joined. */
+void sm_j_caller(struct sm_journal *j)
+{
+	j->buf[j->cur].callers++;
+	if (j->expect && --j->expect == 0)
+		pthread_cond_signal(&j->lead_cv);
+}
+
+/*
+ * A child of fork() shares the journal's file and offsets with its
+ * parent: appends of both would overwrite each other.  Only the process
+ * that opened it may use it.
+ */
+int sm_j_usable(const struct sm_journal *j)
+{
+	if (sm_likely(sm_sys_getpid() == j->pid))
+		return 0;
+	return sm_fail(-ENOTSUP, SYNCMAP_CAUSE_ERROR,
+		       "this journaled mapping was opened by process %ld, before a fork(): a child "
+		       "appending to the same journal would overwrite its parent's records; open "
+		       "the file in the child (after the parent closed it)", j->pid);
+}
+
+/*
+ * Too large to journal (more than a quarter of it, or than a record's
+ * 32-bit length and a staging buffer should hold): a checkpoint's
+ * fdatasync of the data file covers the range, and no older record can
+ * be replayed over it.
+ */
+#define SM_J_RECORD_MAX (256u << 20)
+
+bool sm_j_too_large(const struct sm_journal *j, size_t bytes)
+{
+	return bytes > j->size / 4 || bytes > SM_J_RECORD_MAX;
+}
+
 
 void sm_j_lock(struct sm_journal *j)
 {
@@ -231,6 +324,8 @@ int sm_j_checkpoint(struct sm_journal *j, bool counted)
 		sm_j_lock(j);
 	if (r < 0)
 		goto out;
+	while (j->placing)
+		pthread_cond_wait(&j->cv, &j->mu);
 	sm_j_unlock(j);
 	r = sm_sys_fdatasync(j->data_fd);
 	if (r == 0) {

@@ -62,7 +62,13 @@ struct sm_j_record {
 	 * made durable extends the file to it first.  0 in journals written
 	 * before this field existed (its bytes were padding, always 0). */
 	uint64_t file_size;
-	uint32_t pad2[4];
+	/* Records still to come of the atomic unit this one belongs to (a
+	 * batch of copies, syncmap_batch_add_copy()): 0 for a record alone
+	 * and for a unit's last.  A replay applies a unit only when all of
+	 * its records are valid.  0 in journals written before this field
+	 * existed (its bytes were padding). */
+	uint32_t unit_left;
+	uint32_t pad2[3];
 };
 
 _Static_assert(sizeof(struct sm_j_record) == SM_J_REC_HDR, "record header is 64 bytes");
@@ -83,6 +89,9 @@ int sm_j_choose(const uint8_t *slots, struct sm_j_header *h);
  * the data file had file_size bytes. */
 void sm_j_record_encode(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
 			uint32_t len, uint64_t file_size);
+/* The same for a record of an atomic unit with unit_left records after it. */
+void sm_j_record_encode_unit(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
+			     uint32_t len, uint64_t file_size, uint32_t unit_left);
 /* The record header at buf, in the CPU's byte order (nothing checked). */
 void sm_j_record_decode(const uint8_t *buf, struct sm_j_record *r);
 /*
@@ -98,8 +107,9 @@ long long sm_j_record_check(const uint8_t *buf, size_t avail, uint64_t gen,
  * the size the file had when it was written, whichever is larger. */
 uint64_t sm_j_record_need(const struct sm_j_record *r);
 /* Call fn for each valid record of generation gen in a journal image
- * (records area only, starting at its offset SM_J_RECORDS); returns the
- * count, or fn's first negative result. */
+ * (records area only, starting at its offset SM_J_RECORDS), up to the
+ * first invalid one and without the records of an atomic unit that it
+ * cuts short; returns the count, or fn's first negative result. */
 long long sm_j_walk(const uint8_t *img, size_t len, uint64_t gen, uint64_t limit,
 		    int (*fn)(void *arg, const struct sm_j_record *r, const uint8_t *data),
 		    void *arg);

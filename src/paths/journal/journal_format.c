@@ -45,6 +45,7 @@ static void record_le(struct sm_j_record *r)
 	r->offset = htole64(r->offset);
 	r->crc = htole32(r->crc);
 	r->file_size = htole64(r->file_size);
+	r->unit_left = htole32(r->unit_left);
 }
 
 void sm_j_header_encode(const struct sm_j_header *h, uint8_t slot[SM_J_SLOT])
@@ -110,9 +111,16 @@ int sm_j_choose(const uint8_t *slots, struct sm_j_header *h)
 void sm_j_record_encode(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
 			uint32_t len, uint64_t file_size)
 {
+	sm_j_record_encode_unit(dst, gen, seq, off, len, file_size, 0);
+}
+
+void sm_j_record_encode_unit(uint8_t *dst, uint64_t gen, uint64_t seq, uint64_t off,
+			     uint32_t len, uint64_t file_size, uint32_t unit_left)
+{
 	struct sm_j_record r = {
 		.magic = SM_J_RMAGIC, .length = len, .generation = gen,
 		.sequence = seq, .offset = off, .file_size = file_size,
+		.unit_left = unit_left,
 	};
 
 	record_le(&r);
@@ -162,21 +170,34 @@ long long sm_j_walk(const uint8_t *img, size_t len, uint64_t gen, uint64_t limit
 		    void *arg)
 {
 	struct sm_j_record r;
-	size_t at = 0;
-	long long n = 0, dl;
+	size_t at = 0, unit_at = 0;	/* unit_at: the first record not yet handed to fn */
+	long long n = 0, whole = 0, dl;
+	uint32_t left = 0;		/* records the current unit still needs */
 
 	while ((dl = sm_j_record_check(img + at, len - at, gen, (uint64_t)n + 1,
 				       limit, &r)) > 0) {
-		if (fn) {
-			int e = fn(arg, &r, img + at + SM_J_REC_HDR);
-
-			if (e < 0)
-				return e;
-		}
+		if (left && r.unit_left != left - 1)
+			break;		/* not the unit's next record: it is cut short */
+		left = r.unit_left;
 		n++;
 		at += SM_J_REC_HDR + (size_t)dl;
+		if (left)
+			continue;
+		/* A unit is whole (a record alone is a unit of one). */
+		while (fn && unit_at < at) {
+			struct sm_j_record u;
+			int e;
+
+			sm_j_record_decode(img + unit_at, &u);
+			e = fn(arg, &u, img + unit_at + SM_J_REC_HDR);
+			if (e < 0)
+				return e;
+			unit_at += SM_J_REC_HDR + (size_t)u.length;
+		}
+		whole = n;
+		unit_at = at;
 	}
-	return n;
+	return whole;
 }
 
 int sm_j_parse_size(const char *s, uint64_t *out)

@@ -4,7 +4,7 @@
  * else: the state of an open journal (struct sm_journal), of a sidecar
  * being opened (struct sm_jfile), and the calls each file gives the
  * ones above it.  The files, from the bottom: sidecar.c, replay.c,
- * group.c, ops.c, journal.c (opening); journal_format.c is pure.
+ * group.c, units.c, ops.c, journal.c (opening); journal_format.c is pure.
  */
 #ifndef SYNCMAP_JOURNAL_INT_H
 #define SYNCMAP_JOURNAL_INT_H
@@ -75,6 +75,10 @@ struct sm_journal {
 	unsigned expect;
 	uint64_t defer_until, last_write_ns;
 	bool checkpointing;
+	/* Batches of copies durable but not yet copied into the mapping: a
+	 * checkpoint waits for them (its fdatasync of the data file must
+	 * find their bytes there before it retires their records). */
+	unsigned placing;
 	int err;		/* sticky after a failed write: -EIO */
 	long pid;		/* the process that opened it */
 	struct syncmap_journal_stats st;
@@ -130,10 +134,23 @@ int sm_j_private_view(struct syncmap *m, struct sm_jfile *jf, uint64_t fsize,
 			uint64_t need);
 
 /* ---- group.c */
+/* Staging: the lines a range covers, room in the staging buffer and in
+ * the generation, a caller that will wait, whether this process may use
+ * the journal, and whether a record is too large to journal. */
+size_t sm_j_line_of(const struct syncmap *m);
+void sm_j_lines(const struct syncmap *m, uintptr_t *start, uintptr_t *end);
+int sm_j_grow(struct sm_jbuf *b, size_t need);
+int sm_j_room(struct sm_journal *j, size_t need);
+void sm_j_caller(struct sm_journal *j);
+int sm_j_usable(const struct sm_journal *j);
+bool sm_j_too_large(const struct sm_journal *j, size_t bytes);
 void sm_j_lock(struct sm_journal *j);
 void sm_j_unlock(struct sm_journal *j);
 int sm_j_sticky(const struct sm_journal *j);
 int sm_j_wait_durable(struct sm_journal *j, uint64_t t, bool *locked);
 int sm_j_checkpoint(struct sm_journal *j, bool counted);
+
+/* ---- units.c: a batch of copies, atomic (sm_path_ops.commit_copies) */
+int sm_j_commit_copies(struct syncmap *m, const struct sm_bcopy *c, size_t n);
 
 #endif

@@ -3,10 +3,11 @@
  * The journaled path's operations (sm_journal_ops): a persist stages the
  * cache lines it covers as one record and waits for its group to be
  * durable; flush stages without waiting and drain waits; a batch stages
- * all its ranges and waits once.  After a failed write or fdatasync of
- * the journal the kernel's state of the page cache is unknown: the
- * journal fails every later persist with -EIO until close, and close
- * leaves the records for the next open.
+ * all its ranges and waits once, and a batch of copies is staged as one
+ * atomic unit and copied into the mapping once it is durable.  After a
+ * failed write or fdatasync of the journal the kernel's state of the
+ * page cache is unknown: the journal fails every later persist with -EIO
+ * until close, and close leaves the records for the next open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,90 +23,12 @@
 
 #include "journal_int.h"
 
-static size_t line_of(const struct syncmap *m)
-{
-	size_t line = m->line >= 64 ? m->line : 64, page = (size_t)sm_page_size();
-
-	return line < page ? line : page;
-}
-
-/* The whole lines under [start, end), cut at the end of the mapping. */
-static void lines(const struct syncmap *m, uintptr_t *start, uintptr_t *end)
-{
-	uintptr_t mask = line_of(m) - 1, limit = (uintptr_t)m->map_base + sm_map_len(m);
-
-	*start &= ~mask;
-	*end = (*end + mask) & ~mask;
-	if (*end > limit)
-		*end = limit;
-}
-
-static int grow(struct sm_jbuf *b, size_t need)
-{
-	size_t cap = b->cap ? b->cap : SM_J_STAGE_MIN;
-	uint8_t *p;
-
-	if (b->len + need <= b->cap)
-		return 0;
-	while (cap < b->len + need)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p)
-		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR, "out of memory for the journal's staging");
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-/* Room for need more bytes in this generation, checkpointing if not. */
-static int room(struct sm_journal *j, size_t need)
-{
-	for (;;) {
-		if (j->err)
-			return sm_j_sticky(j);
-		if (j->checkpointing) {
-			pthread_cond_wait(&j->cv, &j->mu);
-			continue;
-		}
-		if (j->stage_off + j->buf[j->cur].len + need <= j->limit)
-			return 0;
-		int r = sm_j_checkpoint(j, true);
-
-		if (r < 0)
-			return r;
-	}
-}
-
-/* A caller that will wait for its records: one of the last group's
- * callers is back, or a new one joined. */
-static void caller(struct sm_journal *j)
-{
-	j->buf[j->cur].callers++;
-	if (j->expect && --j->expect == 0)
-		pthread_cond_signal(&j->lead_cv);
-}
-
-/*
- * A child of fork() shares the journal's file and offsets with its
- * parent: appends of both would overwrite each other.  Only the process
- * that opened it may use it.
- */
-static int usable(const struct sm_journal *j)
-{
-	if (sm_likely(sm_sys_getpid() == j->pid))
-		return 0;
-	return sm_fail(-ENOTSUP, SYNCMAP_CAUSE_ERROR,
-		       "this journaled mapping was opened by process %ld, before a fork(): a child "
-		       "appending to the same journal would overwrite its parent's records; open "
-		       "the file in the child (after the parent closed it)", j->pid);
-}
-
 /* Copy [start, end) (whole lines) into the staging buffer.  Locked. */
 static int stage(struct syncmap *m, struct sm_journal *j, uintptr_t start, uintptr_t end)
 {
 	struct sm_jbuf *b = &j->buf[j->cur];
 	size_t len = end - start;
-	int r = grow(b, SM_J_REC_HDR + len);
+	int r = sm_j_grow(b, SM_J_REC_HDR + len);
 	uint8_t *dst;
 
 	if (r < 0)
@@ -120,35 +43,22 @@ static int stage(struct syncmap *m, struct sm_journal *j, uintptr_t start, uintp
 	return 0;
 }
 
-/*
- * Too large to journal (more than a quarter of it, or than a record's
- * 32-bit length and a staging buffer should hold): a checkpoint's
- * fdatasync of the data file covers the range, and no older record can
- * be replayed over it.
- */
-#define SM_J_RECORD_MAX (256u << 20)
-
-static bool too_large(const struct sm_journal *j, size_t bytes)
-{
-	return bytes > j->size / 4 || bytes > SM_J_RECORD_MAX;
-}
-
 static int journal_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
 {
 	bool locked = true;
 	struct sm_journal *j = m->path_data;
 	int r;
 
-	lines(m, &start, &end);
-	if ((r = usable(j)) < 0)
+	sm_j_lines(m, &start, &end);
+	if ((r = sm_j_usable(j)) < 0)
 		return r;
 	sm_j_lock(j);
 	j->st.persists++;
-	if (too_large(j, SM_J_REC_HDR + (end - start)))
+	if (sm_j_too_large(j, SM_J_REC_HDR + (end - start)))
 		r = sm_j_checkpoint(j, true);
-	else if ((r = room(j, SM_J_REC_HDR + (end - start))) == 0 &&
+	else if ((r = sm_j_room(j, SM_J_REC_HDR + (end - start))) == 0 &&
 		 (r = stage(m, j, start, end)) == 0) {
-		caller(j);
+		sm_j_caller(j);
 		r = sm_j_wait_durable(j, j->ticket, &locked);
 	}
 	if (locked)
@@ -161,13 +71,13 @@ static int journal_flush(struct syncmap *m, uintptr_t start, uintptr_t end)
 	struct sm_journal *j = m->path_data;
 	int r;
 
-	lines(m, &start, &end);
-	if ((r = usable(j)) < 0)
+	sm_j_lines(m, &start, &end);
+	if ((r = sm_j_usable(j)) < 0)
 		return r;
 	sm_j_lock(j);
-	if (too_large(j, SM_J_REC_HDR + (end - start)))
+	if (sm_j_too_large(j, SM_J_REC_HDR + (end - start)))
 		r = sm_j_checkpoint(j, true);
-	else if ((r = room(j, SM_J_REC_HDR + (end - start))) == 0)
+	else if ((r = sm_j_room(j, SM_J_REC_HDR + (end - start))) == 0)
 		r = stage(m, j, start, end);
 	sm_j_unlock(j);
 	return r;
@@ -179,12 +89,12 @@ static int journal_drain(struct syncmap *m)
 	struct sm_journal *j = m->path_data;
 	int r;
 
-	if ((r = usable(j)) < 0)
+	if ((r = sm_j_usable(j)) < 0)
 		return r;
 	sm_j_lock(j);
 	j->st.persists++;
 	if (j->buf[j->cur].len)
-		caller(j);
+		sm_j_caller(j);
 	r = sm_j_wait_durable(j, j->ticket, &locked);
 	if (locked)
 		sm_j_unlock(j);
@@ -200,21 +110,21 @@ static int journal_commit(struct syncmap *m, struct sm_range *rg, size_t n)
 	int r = 0;
 
 	for (size_t i = 0; i < n; i++)
-		lines(m, &rg[i].start, &rg[i].end);
-	n = sm_ranges_coalesce(rg, n, line_of(m));
+		sm_j_lines(m, &rg[i].start, &rg[i].end);
+	n = sm_ranges_coalesce(rg, n, sm_j_line_of(m));
 	for (size_t i = 0; i < n; i++)
 		bytes += SM_J_REC_HDR + (rg[i].end - rg[i].start);
-	if ((r = usable(j)) < 0)
+	if ((r = sm_j_usable(j)) < 0)
 		return r;
 	sm_j_lock(j);
 	j->st.persists++;
-	if (too_large(j, bytes)) {
+	if (sm_j_too_large(j, bytes)) {
 		r = sm_j_checkpoint(j, true);
-	} else if ((r = room(j, bytes)) == 0) {
+	} else if ((r = sm_j_room(j, bytes)) == 0) {
 		for (size_t i = 0; i < n && r == 0; i++)
 			r = stage(m, j, rg[i].start, rg[i].end);
 		if (r == 0) {
-			caller(j);
+			sm_j_caller(j);
 			r = sm_j_wait_durable(j, j->ticket, &locked);
 		}
 	}
@@ -267,6 +177,7 @@ const struct sm_path_ops sm_journal_ops = {
 	.flush = journal_flush,
 	.drain = journal_drain,
 	.commit = journal_commit,
+	.commit_copies = sm_j_commit_copies,
 	.full = journal_full,
 	.close = journal_close,
 };

@@ -19,70 +19,109 @@
 #include "journal_int.h"
 
 /*
+ * The record at `at` with sequence seq into *buf (grown as needed): its
+ * bytes with header, 0 when it is not valid (the torn tail of the last
+ * write), or a negative errno.
+ */
+static long long read_record(const struct sm_jfile *jf, uint64_t at, uint64_t seq,
+			     uint8_t **buf, size_t *cap, struct sm_j_record *r)
+{
+	uint64_t max = jf->size / 4 + SM_J_REC_HDR;
+	uint8_t hdr[SM_J_REC_HDR];
+	ssize_t got;
+	size_t need;
+
+	if (at + SM_J_REC_HDR > jf->size)
+		return 0;
+	got = sm_sys_pread_all(jf->fd, hdr, sizeof(hdr), at);
+	if (got < 0)
+		return got;
+	sm_j_record_decode(hdr, r);
+	need = SM_J_REC_HDR + (size_t)r->length;
+	if (got < SM_J_REC_HDR || need > max || need > jf->size - at)
+		return 0;
+	if (need > *cap) {
+		uint8_t *nb = realloc(*buf, need);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = need;
+	}
+	got = sm_sys_pread_all(jf->fd, *buf, need, at);
+	if (got < 0)
+		return got;
+	if (sm_j_record_check(*buf, (size_t)got, jf->h.generation, seq, SM_J_FILE_MAX, r) < 0)
+		return 0;
+	return (long long)need;
+}
+
+/* Call fn for the records [from, to) of a whole unit, read again. */
+static long long hand_unit(const struct sm_jfile *jf, uint64_t from, uint64_t to, uint64_t seq,
+			   sm_record_fn fn, void *arg, uint8_t **buf, size_t *cap)
+{
+	struct sm_j_record r;
+
+	while (from < to) {
+		long long got = read_record(jf, from, seq++, buf, cap, &r);
+		int e;
+
+		if (got <= 0)	/* it was valid a moment ago: the journal changed */
+			return got < 0 ? got : -EIO;
+		e = fn(arg, &r, *buf + SM_J_REC_HDR);
+		if (e < 0)
+			return e;
+		from += (uint64_t)got;
+	}
+	return 0;
+}
+
+/*
  * Each valid record of the header's generation, in order, up to the first
- * that fails its checks (the torn tail of the last write).  Returns the
- * count, or a negative errno; *needed (if not NULL) becomes the size the
- * data file must have for them (sm_j_record_need), 0 with no record.
- * A record past the file's current end is valid: the power cut that
- * made the file shorter cannot make the record less durable.
+ * that fails its checks (the torn tail of the last write), and only whole
+ * atomic units: the records of a unit (a batch of copies) that the first
+ * invalid record cuts short are left out, so a unit is replayed whole or
+ * not at all.  Returns the count, or a negative errno; *needed (if not
+ * NULL) becomes the size the data file must have for them
+ * (sm_j_record_need), 0 with no record.  A record past the file's current
+ * end is valid: the power cut that made the file shorter cannot make the
+ * record less durable.
  */
 long long sm_j_each_record(const struct sm_jfile *jf, sm_record_fn fn, void *arg,
 			     uint64_t *needed)
 {
-	uint64_t at = SM_J_RECORDS, max = jf->size / 4 + SM_J_REC_HDR;
+	uint64_t at = SM_J_RECORDS, unit_at = SM_J_RECORDS, unit_need = 0;
+	long long n = 0, whole = 0, got;
 	uint8_t *buf = NULL;
-	long long n = 0;
+	uint32_t left = 0;	/* records the current unit still needs */
 	size_t cap = 0;
 
 	if (needed)
 		*needed = 0;
-	while (at + SM_J_REC_HDR <= jf->size) {
+	for (;;) {
 		struct sm_j_record r;
-		uint8_t hdr[SM_J_REC_HDR];
-		ssize_t got = sm_sys_pread_all(jf->fd, hdr, sizeof(hdr), at);
-		size_t need;
 
-		if (got < 0) {
-			n = got;
+		got = read_record(jf, at, (uint64_t)n + 1, &buf, &cap, &r);
+		if (got <= 0 || (left && r.unit_left != left - 1))
 			break;
-		}
-		sm_j_record_decode(hdr, &r);
-		need = SM_J_REC_HDR + (size_t)r.length;
-		if (got < SM_J_REC_HDR || need > max || need > jf->size - at)
-			break;
-		if (need > cap) {
-			uint8_t *nb = realloc(buf, need);
-
-			if (!nb) {
-				n = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = need;
-		}
-		got = sm_sys_pread_all(jf->fd, buf, need, at);
-		if (got < 0) {
-			n = got;
-			break;
-		}
-		if (sm_j_record_check(buf, (size_t)got, jf->h.generation, (uint64_t)n + 1,
-				      SM_J_FILE_MAX, &r) < 0)
-			break;
-		if (needed && sm_j_record_need(&r) > *needed)
-			*needed = sm_j_record_need(&r);
-		if (fn) {
-			int e = fn(arg, &r, buf + SM_J_REC_HDR);
-
-			if (e < 0) {
-				n = e;
-				break;
-			}
-		}
+		left = r.unit_left;
 		n++;
-		at += need;
+		at += (uint64_t)got;
+		if (sm_j_record_need(&r) > unit_need)
+			unit_need = sm_j_record_need(&r);
+		if (left)
+			continue;
+		if (fn && (got = hand_unit(jf, unit_at, at, (uint64_t)whole + 1, fn, arg,
+					   &buf, &cap)) < 0)
+			break;
+		if (needed && unit_need > *needed)
+			*needed = unit_need;
+		whole = n;
+		unit_at = at;
+		unit_need = 0;
 	}
 	free(buf);
-	return n;
+	return got < 0 ? got : whole;
 }
 
 static int apply_to_file(void *arg, const struct sm_j_record *r, const uint8_t *data)

@@ -19,7 +19,9 @@
  *    each, since flushes are not ordered among themselves: a program that
  *    relies on an earlier flush reaching the file before a later one is
  *    stopped in between by some crash point;
- *  - a batch is flushes on add and a drain on commit.
+ *  - a batch is flushes on add and a drain on commit;
+ *  - a batch of copies (over the journal, which places them atomically)
+ *    is one step: none of its bytes is in the view before it.
  * Every step is a persist point (strict_run.c counts them, stops the
  * process at the one asked for, and may first write unpersisted lines to
  * the file at random).  One lock serializes all of it: strict mode is a
@@ -297,6 +299,36 @@ static int complete(struct sm_strict *s, const struct sm_range *own)
 	return r;
 }
 
+/*
+ * A batch of copies over a path that places them atomically (the
+ * journal): one step, the unit's, then the path below journals the copies
+ * and places them in the file's mapping, and the view gets them too.
+ * Nothing of the copies is in the view before: an eviction cannot take
+ * part of a unit to the file ahead of it.
+ */
+static int commit_copies(struct sm_strict *s, const struct sm_bcopy *c, size_t n)
+{
+	struct sm_bcopy *below = malloc((n ? n : 1) * sizeof(*below));
+	size_t off, len;
+	int r = 0;
+
+	if (!below)
+		return sm_fail(-ENOMEM, SYNCMAP_CAUSE_ERROR,
+			       "strict mode: out of memory for a batch of copies");
+	for (size_t i = 0; i < n; i++) {
+		below[i] = c[i];
+		below[i].dst = (uintptr_t)s->file + (c[i].dst - (uintptr_t)s->view);
+	}
+	line_range(s, c[0].dst, c[0].dst + c[0].len, &off, &len);
+	step(s, off, len, 1, 1);
+	r = s->below.ops->commit_copies(&s->below, below, n);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = sm_strict_move(s, (void *)c[i].dst, c[i].data, c[i].len,
+				   c[i].dst - (uintptr_t)s->view);
+	free(below);
+	return r;
+}
+
 /* ---- the table */
 
 static int strict_persist(struct syncmap *m, uintptr_t start, uintptr_t end)
@@ -429,6 +461,29 @@ const struct sm_path_ops sm_strict_ops = {
 	.persist = strict_persist,
 	.flush = strict_flush,
 	.drain = strict_drain,
+	.close = strict_close,
+};
+
+static int strict_commit_copies(struct syncmap *m, const struct sm_bcopy *c, size_t n)
+{
+	struct sm_strict *s = m->path_data;
+	int r;
+
+	sm_strict_lock();
+	r = sm_strict_usable(s);
+	if (r == 0 && n)
+		r = commit_copies(s, c, n);
+	sm_strict_unlock();
+	return r;
+}
+
+/* Over a path that places batches of copies atomically. */
+const struct sm_path_ops sm_strict_atomic_ops = {
+	.name = "strict",
+	.persist = strict_persist,
+	.flush = strict_flush,
+	.drain = strict_drain,
+	.commit_copies = strict_commit_copies,
 	.close = strict_close,
 };
 

@@ -55,6 +55,13 @@ void sm_strict_release_lock(struct sm_strict *s);
 /* -ENOTSUP with advice when s came to this process by fork(). */
 int sm_strict_usable(const struct sm_strict *s);
 extern const struct sm_path_ops sm_strict_ops;
+extern const struct sm_path_ops sm_strict_atomic_ops;
+
+/* Whether m is in strict mode (either table). */
+static inline bool sm_strict_is(const struct syncmap *m)
+{
+	return m->ops == &sm_strict_ops || m->ops == &sm_strict_atomic_ops;
+}
 
 /* ---- strict_open.c: attaching at open */
 

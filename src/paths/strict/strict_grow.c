@@ -110,7 +110,7 @@ int sm_strict_grow_view(struct syncmap *m, size_t new_len)
 
 const struct syncmap *sm_strict_below(const struct syncmap *m)
 {
-	if (m && m->ops == &sm_strict_ops)
+	if (m && sm_strict_is(m))
 		return &((const struct sm_strict *)m->path_data)->below;
 	return m;
 }

@@ -184,7 +184,7 @@ static int attach(struct syncmap *m, struct sm_strict *s)
 	sm_strict_register(s);
 	m->addr = s->view;
 	m->flush_fn = NULL;
-	m->ops = &sm_strict_ops;
+	m->ops = s->below.ops->commit_copies ? &sm_strict_atomic_ops : &sm_strict_ops;
 	m->path_data = s;
 	describe(m, s);
 	return 0;
