@@ -247,6 +247,22 @@ pm_lines_fn *pm_cpu_lines(enum syncmap_insn wb, bool copy)
 	}
 }
 
+void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb)
+{
+	uintptr_t p = (uintptr_t)addr & ~(uintptr_t)(LINE - 1);
+	uintptr_t end = (uintptr_t)addr + len;
+
+	if (wb == SYNCMAP_INSN_CLWB)
+		for (; p < end; p += LINE)
+			WB_CLWB(p);
+	else if (wb == SYNCMAP_INSN_CLFLUSHOPT)
+		for (; p < end; p += LINE)
+			WB_CLFLUSHOPT(p);
+	else
+		for (; p < end; p += LINE)
+			WB_CLFLUSH(p);
+}
+
 void pm_cpu_part_wb(void *dst, const void *src, int c, size_t n, enum syncmap_insn wb)
 {
 	if (src)
@@ -268,6 +284,13 @@ pm_lines_fn *pm_cpu_lines(enum syncmap_insn wb, bool copy)
 	(void)wb;
 	(void)copy;
 	return NULL;
+}
+
+void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb)
+{
+	(void)addr;
+	(void)len;
+	(void)wb;
 }
 
 void pm_cpu_part_wb(void *dst, const void *src, int c, size_t n, enum syncmap_insn wb)

@@ -67,6 +67,15 @@ static int map_op(struct pm_map *p, uintptr_t a, size_t len, enum op op)
 {
 	int r;
 
+	if (pm_likely(p->wb_copy != NULL)) {
+		/* What libsyncmap's cache-line path does (write-back with
+		 * the mapping's instruction, then a fence), without reading
+		 * its mapping: one record per call, not two. */
+		pm_cpu_flush_with((const void *)a, len, p->insn);
+		if (op == OP_PERSIST)
+			pm_cpu_fence();
+		return 0;
+	}
 	if (p->fence_only) {
 		if (op == OP_PERSIST)
 			pm_cpu_fence();

@@ -77,7 +77,9 @@ struct pm_map {
 	bool durable;	/* pmem_persist() alone makes its ranges durable */
 	bool fence_only;	/* PMEM_NO_FLUSH=1 on a cpu mapping */
 	enum syncmap_insn insn;	/* the mapping's write-back (NONE: a fence suffices) */
-	pm_lines_fn *wb_copy, *wb_set;	/* copy and write back in one pass; NULL: not here */
+	/* Copy and write back in one pass; NULL: not here.  Non-NULL also
+	 * says persist and flush may write back with insn directly. */
+	pm_lines_fn *wb_copy, *wb_set;
 	unsigned gen;	/* bumped at each reuse */
 	size_t live_pages;	/* pages pmem_unmap() has not taken yet */
 	pthread_mutex_t lock;	/* close against drain */
@@ -137,6 +139,9 @@ void pm_cpu_init(bool no_clwb, bool no_clflushopt);
 /* false where this architecture has no code here (msync is used). */
 bool pm_cpu_can_flush(void);
 void pm_cpu_flush(const void *addr, size_t len);
+/* Write back the lines of [addr, addr + len) with wb (CLWB, CLFLUSHOPT
+ * or CLFLUSH: what pm_cpu_lines() has a loop for); no fence. */
+void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb);
 /* The instruction pm_cpu_flush() uses (NONE where it has none). */
 enum syncmap_insn pm_cpu_wb_insn(void);
 void pm_cpu_fence(void);
