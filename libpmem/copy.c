@@ -173,32 +173,46 @@ PM_EXPORT void *pmem_memmove(void *pmemdest, const void *src, size_t len, unsign
 }
 
 /*
- * The common case first: a temporal copy (asked for, or below the
- * streaming threshold) into a mapping whose lines one loop copies and
- * writes back.  Everything else, including every flag this does not
- * know, goes through copy().
+ * The common case first: a copy into a mapping whose lines this library
+ * writes back itself (p->wb_copy), with no flag but the drain and
+ * temporal / non-temporal ones.  Everything else, including every flag
+ * this does not know, goes through copy().
  */
-static inline bool fast_temporal(uintptr_t a, const char *s, size_t n, unsigned flags,
-				 struct pm_map **pp)
+static inline struct pm_map *cpu_map(uintptr_t a, const char *s, size_t n, unsigned flags)
 {
 	uintptr_t e;
 	struct pm_map *p;
 
-	if (flags & ~(PM_F_NODRAIN | PM_F_TEMPORAL | PM_F_WB))
-		return false;
-	if (!(flags & (PM_F_TEMPORAL | PM_F_WB)) && n >= pm_env.movnt_threshold &&
-	    !pm_env.no_movnt && pm_cpu_has_movnt())
-		return false;
+	if (flags & ~(PM_F_NODRAIN | PM_F_TEMPORAL | PM_F_WB | PM_F_NONTEMPORAL | PM_F_WC))
+		return NULL;
 	e = pm_lookup(a);
 	if (!pm_is_map(e))
-		return false;
+		return NULL;
 	p = (struct pm_map *)e;
 	if (!p->wb_copy || a >= p->end || n > p->end - a)
-		return false;
+		return NULL;
 	if ((uintptr_t)s < a + n && a < (uintptr_t)s + n)
-		return false;	/* overlapping: memmove's order */
-	*pp = p;
-	return true;
+		return NULL;	/* overlapping: memmove's order */
+	return p;
+}
+
+/* Streaming stores for the whole lines, the partial lines at either end
+ * copied and written back. */
+static void stream_wb(const struct pm_map *p, char *d, const char *s, size_t n)
+{
+	size_t head = -(uintptr_t)d & (LINE - 1), body;
+
+	if (head) {
+		head = head < n ? head : n;
+		pm_cpu_part_wb(d, s, 0, head, p->insn);
+		d += head;
+		s += head;
+		n -= head;
+	}
+	body = n & ~(LINE - 1);
+	pm_cpu_movnt_copy(d, s, body);
+	if (n > body)
+		pm_cpu_part_wb(d + body, s + body, 0, n - body, p->insn);
 }
 
 PM_EXPORT void *pmem_memcpy(void *pmemdest, const void *src, size_t len, unsigned flags)
@@ -206,8 +220,15 @@ PM_EXPORT void *pmem_memcpy(void *pmemdest, const void *src, size_t len, unsigne
 	struct fill f = { src, 0 };
 	struct pm_map *p;
 
-	if (pm_likely(len && fast_temporal((uintptr_t)pmemdest, src, len, flags, &p))) {
-		put_wb(p->wb_copy, p->insn, pmemdest, &f, len);
+	if (pm_likely(len) && (p = cpu_map((uintptr_t)pmemdest, src, len, flags)) != NULL) {
+		/* streaming()'s rule; cpu_map() ruled out an overlap. */
+		bool nt = flags & (PM_F_NONTEMPORAL | PM_F_WC) ? true :
+			  flags & (PM_F_TEMPORAL | PM_F_WB) ? false : len >= pm_env.movnt_threshold;
+
+		if (nt && !pm_env.no_movnt && pm_cpu_has_movnt())
+			stream_wb(p, pmemdest, src, len);
+		else
+			put_wb(p->wb_copy, p->insn, pmemdest, &f, len);
 		if (!(flags & PM_F_NODRAIN))
 			pm_cpu_fence();
 		return pmemdest;
