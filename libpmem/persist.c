@@ -20,12 +20,14 @@
 enum op { OP_PERSIST, OP_FLUSH, OP_MSYNC };
 
 /* Mappings this thread flushed on a path where drain is more than a
- * fence (page, journal, strict): pmem_drain() drains each. */
+ * fence (page, journal, strict): pmem_drain() drains each.  Initial-exec:
+ * every pmem_drain() reads npending, and the general model would make
+ * that a call to __tls_get_addr(). */
 static _Thread_local struct {
 	struct pm_map *p;
 	unsigned gen;
-} pending[PENDING_MAX];
-static _Thread_local unsigned npending;
+} pending[PENDING_MAX] __attribute__((tls_model("initial-exec")));
+static _Thread_local unsigned npending __attribute__((tls_model("initial-exec")));
 
 void pm_persist_failed(struct pm_map *p, int r, const char *what)
 {
