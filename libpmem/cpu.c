@@ -44,6 +44,12 @@ bool pm_cpu_can_flush(void)
 	return true;
 }
 
+enum syncmap_insn pm_cpu_wb_insn(void)
+{
+	return insn == USE_CLWB ? SYNCMAP_INSN_CLWB :
+	       insn == USE_CLFLUSHOPT ? SYNCMAP_INSN_CLFLUSHOPT : SYNCMAP_INSN_CLFLUSH;
+}
+
 __attribute__((target("clwb")))
 static void flush_clwb(uintptr_t p, uintptr_t end)
 {
@@ -145,7 +151,156 @@ void pm_cpu_movnt_set(void *dst, int c, size_t n)
 	}
 }
 
+/*
+ * Copies and fills that write each line back as soon as it is written:
+ * one pass over the destination, as a copy into a MAP_SYNC mapping
+ * needs, instead of a copy and then a second loop of write-backs over
+ * the same lines.  One function per (store width, instruction), so that
+ * the loop holds no branch but its own.
+ */
+#define WB_CLWB(p) __asm__ volatile("clwb %0" : "+m"(*(volatile char *)(p)))
+#define WB_CLFLUSHOPT(p) __asm__ volatile("clflushopt %0" : "+m"(*(volatile char *)(p)))
+#define WB_CLFLUSH(p) __asm__ volatile("clflush %0" : "+m"(*(volatile char *)(p)))
+
+/* One line at d + o: copied from s + o, or filled with x. */
+#define CP_AVX2(o) do { \
+		__m256i a_ = _mm256_loadu_si256((const __m256i *)(s + (o))); \
+		__m256i b_ = _mm256_loadu_si256((const __m256i *)(s + (o) + 32)); \
+		_mm256_store_si256((__m256i *)(d + (o)), a_); \
+		_mm256_store_si256((__m256i *)(d + (o) + 32), b_); \
+	} while (0)
+#define SET_AVX2(o) do { \
+		_mm256_store_si256((__m256i *)(d + (o)), x); \
+		_mm256_store_si256((__m256i *)(d + (o) + 32), x); \
+	} while (0)
+#define CP_SSE2(o) do { \
+		__m128i a_ = _mm_loadu_si128((const __m128i *)(s + (o))); \
+		__m128i b_ = _mm_loadu_si128((const __m128i *)(s + (o) + 16)); \
+		__m128i c_ = _mm_loadu_si128((const __m128i *)(s + (o) + 32)); \
+		__m128i d_ = _mm_loadu_si128((const __m128i *)(s + (o) + 48)); \
+		_mm_store_si128((__m128i *)(d + (o)), a_); \
+		_mm_store_si128((__m128i *)(d + (o) + 16), b_); \
+		_mm_store_si128((__m128i *)(d + (o) + 32), c_); \
+		_mm_store_si128((__m128i *)(d + (o) + 48), d_); \
+	} while (0)
+#define SET_SSE2(o) do { \
+		_mm_store_si128((__m128i *)(d + (o)), x); \
+		_mm_store_si128((__m128i *)(d + (o) + 16), x); \
+		_mm_store_si128((__m128i *)(d + (o) + 32), x); \
+		_mm_store_si128((__m128i *)(d + (o) + 48), x); \
+	} while (0)
+
+/* Eight lines a round, each written back after it is stored, then the
+ * rest one at a time.  ADV(k) moves the source on by k bytes (copies
+ * only). */
+#define LINES(name, attr, VEC, SET1, DO, ADV, WB) \
+	attr static void name(char *d, const char *s, int c, size_t lines) \
+	{ \
+		VEC x = SET1((char)c); \
+		char *end8 = d + (lines & ~(size_t)7) * LINE, *end = d + lines * LINE; \
+		(void)x; \
+		(void)s; \
+		for (; d != end8; d += 8 * LINE) { \
+			DO(0); WB(d); DO(LINE); WB(d + LINE); \
+			DO(2 * LINE); WB(d + 2 * LINE); DO(3 * LINE); WB(d + 3 * LINE); \
+			DO(4 * LINE); WB(d + 4 * LINE); DO(5 * LINE); WB(d + 5 * LINE); \
+			DO(6 * LINE); WB(d + 6 * LINE); DO(7 * LINE); WB(d + 7 * LINE); \
+			ADV(8 * LINE); \
+		} \
+		for (; d != end; d += LINE) { \
+			DO(0); WB(d); \
+			ADV(LINE); \
+		} \
+	}
+#define ADV_SRC(k) (s += (k))
+#define ADV_NONE(k) ((void)0)
+
+#define AVX2 __attribute__((target("avx2")))
+#define LINES_AVX2(name, WB) \
+	LINES(name##_cp, AVX2, __m256i, _mm256_set1_epi8, CP_AVX2, ADV_SRC, WB) \
+	LINES(name##_set, AVX2, __m256i, _mm256_set1_epi8, SET_AVX2, ADV_NONE, WB)
+#define LINES_SSE2(name, WB) \
+	LINES(name##_cp, , __m128i, _mm_set1_epi8, CP_SSE2, ADV_SRC, WB) \
+	LINES(name##_set, , __m128i, _mm_set1_epi8, SET_SSE2, ADV_NONE, WB)
+
+LINES_AVX2(lines_avx2_clwb, WB_CLWB)
+LINES_AVX2(lines_avx2_clflushopt, WB_CLFLUSHOPT)
+LINES_AVX2(lines_avx2_clflush, WB_CLFLUSH)
+LINES_SSE2(lines_sse2_clwb, WB_CLWB)
+LINES_SSE2(lines_sse2_clflushopt, WB_CLFLUSHOPT)
+LINES_SSE2(lines_sse2_clflush, WB_CLFLUSH)
+
+pm_lines_fn *pm_cpu_lines(enum syncmap_insn wb, bool copy)
+{
+	switch (wb) {
+	case SYNCMAP_INSN_CLWB:
+		return avx2 ? (copy ? lines_avx2_clwb_cp : lines_avx2_clwb_set)
+			    : (copy ? lines_sse2_clwb_cp : lines_sse2_clwb_set);
+	case SYNCMAP_INSN_CLFLUSHOPT:
+		return avx2 ? (copy ? lines_avx2_clflushopt_cp : lines_avx2_clflushopt_set)
+			    : (copy ? lines_sse2_clflushopt_cp : lines_sse2_clflushopt_set);
+	case SYNCMAP_INSN_CLFLUSH:
+		return avx2 ? (copy ? lines_avx2_clflush_cp : lines_avx2_clflush_set)
+			    : (copy ? lines_sse2_clflush_cp : lines_sse2_clflush_set);
+	default:
+		return NULL;
+	}
+}
+
+void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb)
+{
+	uintptr_t p = (uintptr_t)addr & ~(uintptr_t)(LINE - 1);
+	uintptr_t end = (uintptr_t)addr + len;
+
+	if (wb == SYNCMAP_INSN_CLWB)
+		for (; p < end; p += LINE)
+			WB_CLWB(p);
+	else if (wb == SYNCMAP_INSN_CLFLUSHOPT)
+		for (; p < end; p += LINE)
+			WB_CLFLUSHOPT(p);
+	else
+		for (; p < end; p += LINE)
+			WB_CLFLUSH(p);
+}
+
+void pm_cpu_part_wb(void *dst, const void *src, int c, size_t n, enum syncmap_insn wb)
+{
+	if (src)
+		memcpy(dst, src, n);
+	else
+		memset(dst, c, n);
+	if (wb == SYNCMAP_INSN_CLWB)
+		WB_CLWB(dst);
+	else if (wb == SYNCMAP_INSN_CLFLUSHOPT)
+		WB_CLFLUSHOPT(dst);
+	else
+		WB_CLFLUSH(dst);
+}
+
 #else
+
+pm_lines_fn *pm_cpu_lines(enum syncmap_insn wb, bool copy)
+{
+	(void)wb;
+	(void)copy;
+	return NULL;
+}
+
+void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb)
+{
+	(void)addr;
+	(void)len;
+	(void)wb;
+}
+
+void pm_cpu_part_wb(void *dst, const void *src, int c, size_t n, enum syncmap_insn wb)
+{
+	(void)wb;
+	if (src)
+		memcpy(dst, src, n);
+	else
+		memset(dst, c, n);
+}
 
 void pm_cpu_init(bool no_clwb, bool no_clflushopt)
 {
@@ -156,6 +311,11 @@ void pm_cpu_init(bool no_clwb, bool no_clflushopt)
 bool pm_cpu_can_flush(void)
 {
 	return false;
+}
+
+enum syncmap_insn pm_cpu_wb_insn(void)
+{
+	return SYNCMAP_INSN_NONE;
 }
 
 void pm_cpu_flush(const void *addr, size_t len)

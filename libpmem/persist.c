@@ -20,12 +20,14 @@
 enum op { OP_PERSIST, OP_FLUSH, OP_MSYNC };
 
 /* Mappings this thread flushed on a path where drain is more than a
- * fence (page, journal, strict): pmem_drain() drains each. */
+ * fence (page, journal, strict): pmem_drain() drains each.  Initial-exec:
+ * every pmem_drain() reads npending, and the general model would make
+ * that a call to __tls_get_addr(). */
 static _Thread_local struct {
 	struct pm_map *p;
 	unsigned gen;
-} pending[PENDING_MAX];
-static _Thread_local unsigned npending;
+} pending[PENDING_MAX] __attribute__((tls_model("initial-exec")));
+static _Thread_local unsigned npending __attribute__((tls_model("initial-exec")));
 
 void pm_persist_failed(struct pm_map *p, int r, const char *what)
 {
@@ -67,6 +69,15 @@ static int map_op(struct pm_map *p, uintptr_t a, size_t len, enum op op)
 {
 	int r;
 
+	if (pm_likely(p->wb_copy != NULL)) {
+		/* What libsyncmap's cache-line path does (write-back with
+		 * the mapping's instruction, then a fence), without reading
+		 * its mapping: one record per call, not two. */
+		pm_cpu_flush_with((const void *)a, len, p->insn);
+		if (op == OP_PERSIST)
+			pm_cpu_fence();
+		return 0;
+	}
 	if (p->fence_only) {
 		if (op == OP_PERSIST)
 			pm_cpu_fence();

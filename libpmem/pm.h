@@ -23,6 +23,9 @@
 #include "api.h"
 
 #define PM_EXPORT __attribute__((visibility("default")))
+
+/* Copy (s non-NULL) or fill with c `lines` whole lines at d (cpu.c). */
+typedef void pm_lines_fn(char *d, const char *s, int c, size_t lines);
 #define pm_likely(x) __builtin_expect(!!(x), 1)
 #define pm_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -73,6 +76,10 @@ struct pm_map {
 	bool cpu;	/* flush + fence: persist, flush and drain never enter the kernel */
 	bool durable;	/* pmem_persist() alone makes its ranges durable */
 	bool fence_only;	/* PMEM_NO_FLUSH=1 on a cpu mapping */
+	enum syncmap_insn insn;	/* the mapping's write-back (NONE: a fence suffices) */
+	/* Copy and write back in one pass; NULL: not here.  Non-NULL also
+	 * says persist and flush may write back with insn directly. */
+	pm_lines_fn *wb_copy, *wb_set;
 	unsigned gen;	/* bumped at each reuse */
 	size_t live_pages;	/* pages pmem_unmap() has not taken yet */
 	pthread_mutex_t lock;	/* close against drain */
@@ -132,12 +139,26 @@ void pm_cpu_init(bool no_clwb, bool no_clflushopt);
 /* false where this architecture has no code here (msync is used). */
 bool pm_cpu_can_flush(void);
 void pm_cpu_flush(const void *addr, size_t len);
+/* Write back the lines of [addr, addr + len) with wb (CLWB, CLFLUSHOPT
+ * or CLFLUSH: what pm_cpu_lines() has a loop for); no fence. */
+void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb);
+/* The instruction pm_cpu_flush() uses (NONE where it has none). */
+enum syncmap_insn pm_cpu_wb_insn(void);
 void pm_cpu_fence(void);
 /* Non-temporal copy and fill of whole 64-byte lines (dst 64-aligned,
  * n a multiple of 64); false where not available. */
 bool pm_cpu_has_movnt(void);
 void pm_cpu_movnt_copy(void *dst, const void *src, size_t n);
 void pm_cpu_movnt_set(void *dst, int c, size_t n);
+/*
+ * Copy (s non-NULL) or fill with c whole lines at d (64-aligned), writing
+ * each back with one instruction as soon as it is stored; no fence.
+ * pm_cpu_lines() gives the loop for an instruction (CLWB, CLFLUSHOPT,
+ * CLFLUSH), NULL where this build has none.  pm_cpu_part_wb() does the
+ * same for part of one line.
+ */
+pm_lines_fn *pm_cpu_lines(enum syncmap_insn wb, bool copy);
+void pm_cpu_part_wb(void *dst, const void *src, int c, size_t n, enum syncmap_insn wb);
 
 /* ---- env.c: libpmem's environment and the per-thread message. */
 struct pm_env {

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "pm.h"
 
@@ -44,9 +45,16 @@ static _Atomic uintptr_t *chunk_slot(uintptr_t c, bool create)
 	uintptr_t *leaf = atomic_load_explicit(top, memory_order_acquire);
 
 	if (!leaf && create) {
-		leaf = calloc(LEAF_ENTRIES, sizeof(*leaf));
-		if (!leaf)
+		/* 128 KiB of which a mapping touches a page or two: the
+		 * kernel's zero pages, not calloc's memset of all of it
+		 * (32 page faults and 4,096 stores in the first
+		 * pmem_map_file()). */
+		void *m = mmap(NULL, LEAF_ENTRIES * sizeof(*leaf), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
 			return NULL;
+		leaf = m;
 		atomic_store_explicit(top, leaf, memory_order_release);
 	}
 	return leaf ? (_Atomic uintptr_t *)&leaf[c & (LEAF_ENTRIES - 1)] : NULL;

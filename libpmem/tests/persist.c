@@ -10,10 +10,13 @@
  *   foreign            only the foreign shared file mapping (the control
  *                      runs this on the system's libpmem, where it fails)
  *   force0 / force1    PMEM_IS_PMEM_FORCE=0 / 1 is set by the caller
+ *   cpu [DIR]          only the copies, in DIR (default /dev/shm), where the
+ *                      caller forces the cache-line path
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -133,19 +136,33 @@ static void other_memory(void)
 	munmap(priv, 4 * PG);
 }
 
-/* Every copy, sizes around the streaming threshold, unaligned ends. */
-static void copies(void)
+/*
+ * Every copy, sizes around the streaming threshold and the copy loops'
+ * eight-line rounds, unaligned ends, in a file in dir.  cpu: the caller
+ * forced the cache-line path (SYNCMAP_FORCE_GRANULARITY=cache_line on
+ * tmpfs), where temporal copies take the one-pass copy-and-write-back
+ * loop; the page path's dirty-page checks do not apply there.
+ */
+static void copies(const char *dir, bool cpu)
 {
-	static const size_t sizes[] = { 1, 63, 64, 65, 255, 256, 257, 4109, 100000 };
-	static const size_t offs[] = { 0, 1, 63 };
+	static const size_t sizes[] = { 1, 63, 64, 65, 127, 255, 256, 257, 511, 512, 576, 577,
+					4096, 4109, 100000 };
+	static const size_t offs[] = { 0, 1, 32, 63 };
+	static const unsigned temporal[] = { PMEM_F_MEM_TEMPORAL,
+					     PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_NODRAIN,
+					     PMEM_F_MEM_WB, PMEM_F_MEM_NODRAIN, 0 };
+	char name[4096];
 	size_t ml = 0;
-	char *p = pmem_map_file("pm-persist.copy", 2 * MiB, PMEM_FILE_CREATE, 0600, &ml, NULL);
-	char *src = malloc(200000);
+	char *p, *src = malloc(200000);
 
+	snprintf(name, sizeof(name), "%s/pm-persist.copy", dir);
+	p = pmem_map_file(name, 2 * MiB, PMEM_FILE_CREATE, 0600, &ml, NULL);
 	CHECK(p != NULL && src != NULL);
 	if (!p || !src)
 		return;
-	unlink("pm-persist.copy");
+	if (cpu)
+		CHECK(strstr(pmem_errormsg(), "(path forced") != NULL);
+	unlink(name);
 	for (size_t i = 0; i < 200000; i++)
 		src[i] = (char)(i * 7 + 1);
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(*sizes); s++)
@@ -165,6 +182,17 @@ static void copies(void)
 			CHECK(pmem_memset(d, 3, n, PMEM_F_MEM_TEMPORAL | PMEM_F_MEM_NODRAIN) == d &&
 			      d[n - 1] == 3);
 			CHECK(pmem_memmove(d, src, n, PMEM_F_MEM_WC) == d && !memcmp(d, src, n));
+			for (size_t t = 0; t < sizeof(temporal) / sizeof(*temporal); t++) {
+				const char *from = src + 11 + 17 * t;
+				size_t k;
+
+				CHECK(pmem_memcpy(d, from, n, temporal[t]) == d && !memcmp(d, from, n));
+				CHECK(pmem_memset(d, 0x40 + (int)t, n, temporal[t]) == d);
+				for (k = 0; k < n && d[k] == 0x40 + (int)t; k++)
+					;
+				CHECK(k == n);
+			}
+			CHECK(d[n] == 0 && d[-1] == 0);	/* nothing written outside */
 			/* Overlapping moves, both ways. */
 			memcpy(d, src, n + 64);
 			pmem_memmove(d + 7, d, n, 0);
@@ -172,12 +200,17 @@ static void copies(void)
 			memcpy(d, src, n + 64);
 			pmem_memmove(d, d + 7, n, PMEM_F_MEM_NONTEMPORAL);
 			CHECK(!memcmp(d, src + 7, n));
+			memcpy(d, src, n + 64);
+			pmem_memmove(d + 64, d, n, PMEM_F_MEM_TEMPORAL);
+			CHECK(!memcmp(d + 64, src, n));
 			pmem_drain();
 		}
-	CHECK(dirty_kb(p) == 0);
-	pmem_memcpy(p, src, 10, PMEM_F_MEM_NOFLUSH);
-	CHECK(dirty_kb(p) == 4);	/* NOFLUSH: nothing written back */
-	pmem_persist(p, 10);
+	if (!cpu) {
+		CHECK(dirty_kb(p) == 0);
+		pmem_memcpy(p, src, 10, PMEM_F_MEM_NOFLUSH);
+		CHECK(dirty_kb(p) == 4);	/* NOFLUSH: nothing written back */
+		pmem_persist(p, 10);
+	}
 	CHECK(pmem_unmap(p, ml) == 0);
 	free(src);
 }
@@ -219,6 +252,11 @@ int main(int argc, char **argv)
 	}
 	if (!on_replacement())
 		return 1;
+	if (!strcmp(what, "cpu")) {
+		copies(argc > 2 ? argv[2] : "/dev/shm", true);
+		printf("%d failures\n", failures);
+		return failures != 0;
+	}
 	if (!strcmp(what, "force0") || !strcmp(what, "force1")) {
 		size_t ml;
 		char *p = pmem_map_file("pm-persist.force", MiB, PMEM_FILE_CREATE, 0600, &ml, NULL);
@@ -237,7 +275,7 @@ int main(int argc, char **argv)
 	foreign();
 	own_mapping();
 	other_memory();
-	copies();
+	copies(".", false);
 	many();
 	printf("%d failures\n", failures);
 	return failures != 0;
