@@ -85,6 +85,22 @@ const char *tc_path(const char *name)
 	return tc_join(tc_dir(), name);
 }
 
+const char *tc_journal_name(const char *path)
+{
+	static char bufs[4][700];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s.syncmap-journal", path);
+	return b;
+}
+
+int tc_setup_disk_dir(void **state)
+{
+	*state = (void *)tc_disk_dir();
+	return *state ? 0 : -1;
+}
+
 void tc_remove_dir(const char *dir)
 {
 	DIR *d;

@@ -24,6 +24,8 @@ const char *tc_dir(void);
  * current directory) and one on /dev/shm; NULL when not writable. */
 const char *tc_disk_dir(void);
 const char *tc_shm_dir(void);
+/* A CMocka setup function: *state = tc_disk_dir(); -1 when it is NULL. */
+int tc_setup_disk_dir(void **state);
 /* Remove every scratch directory made so far and what is in them. */
 void tc_cleanup(void);
 /* Remove dir, its files and its empty subdirectories. */
@@ -32,6 +34,9 @@ void tc_remove_dir(const char *dir);
 /* dir/name, and tc_dir()/name, in one of a few rotating static buffers. */
 const char *tc_join(const char *dir, const char *name);
 const char *tc_path(const char *name);
+/* The journaled path's sidecar of path (path.syncmap-journal), in one of
+ * the same rotating buffers. */
+const char *tc_journal_name(const char *path);
 
 /* Byte i of the content of seed. */
 unsigned char tc_pattern(unsigned seed, size_t i);

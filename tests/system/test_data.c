@@ -26,12 +26,6 @@
 #define PG 4096u
 
 /* state: the directory the tests of one group run in */
-static int on_disk(void **state)
-{
-	*state = (void *)tc_disk_dir();
-	return *state ? 0 : -1;
-}
-
 static int on_shm(void **state)
 {
 	*state = (void *)tc_shm_dir();
@@ -384,7 +378,7 @@ int main(void)
 
 	/* The same tests on the disk file system, then on tmpfs. */
 	failed = _cmocka_run_group_tests("disk", tests, sizeof(tests) / sizeof(tests[0]),
-					 on_disk, NULL);
+					 tc_setup_disk_dir, NULL);
 	failed += _cmocka_run_group_tests("tmpfs", tests, sizeof(tests) / sizeof(tests[0]),
 					  on_shm, NULL);
 	tc_cleanup();

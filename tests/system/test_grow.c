@@ -48,12 +48,6 @@
 
 static struct syncmap *crash_held;
 
-static int on_disk(void **state)
-{
-	*state = (void *)tc_disk_dir();
-	return *state ? 0 : -1;
-}
-
 static void fresh(const char *path)
 {
 	char j[700];
@@ -455,15 +449,15 @@ static void test_enospc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_page, on_disk),
-		cmocka_unit_test_setup(test_journal, on_disk),
-		cmocka_unit_test_setup(test_sparse, on_disk),
-		cmocka_unit_test_setup(test_journal_crash, on_disk),
-		cmocka_unit_test_setup(test_strict, on_disk),
-		cmocka_unit_test_setup(test_strict_journal, on_disk),
-		cmocka_unit_test_setup(test_threads, on_disk),
-		cmocka_unit_test_setup(test_limits, on_disk),
-		cmocka_unit_test_setup(test_enospc, on_disk),
+		cmocka_unit_test_setup(test_page, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_journal, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_sparse, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_journal_crash, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_strict, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_strict_journal, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_threads, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_limits, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_enospc, tc_setup_disk_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);

@@ -42,30 +42,16 @@
  */
 static struct syncmap *volatile crash_held[2];
 
-static int on_disk(void **state)
-{
-	*state = (void *)tc_disk_dir();
-	return *state ? 0 : -1;
-}
-
 static int on_tmp(void **state)
 {
 	*state = (void *)tc_dir();
 	return 0;
 }
 
-static const char *jname(const char *path)
-{
-	static char b[700];
-
-	snprintf(b, sizeof(b), "%s.syncmap-journal", path);
-	return b;
-}
-
 static void fresh(const char *path)
 {
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 }
 
 static struct syncmap *must_open(const char *path, unsigned flags, uint64_t size)
@@ -337,11 +323,11 @@ static void test_symlink_refused(void **state)
 	fd = open(target, O_RDWR | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(symlink(target, jname(path)), 0);
+	assert_int_equal(symlink(target, tc_journal_name(path)), 0);
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0, FSIZE, &m), -ELOOP);
 	assert_non_null(strstr(syncmap_last_advice(), "symbolic link"));
 	assert_int_equal(tc_file_size(target), 0);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 	unlink(target);
 	/* The control: with the link gone the same open works. */
 	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
@@ -422,7 +408,7 @@ static void test_open_fd(void **state)
 	fd = open(path, O_RDWR);
 	assert_int_equal(syncmap_open_fd(fd, 0, 0, SYNCMAP_JOURNAL, &m), 0);
 	assert_int_equal(syncmap_path(m), SYNCMAP_PATH_JOURNAL);
-	assert_int_equal(access(jname(path), F_OK), 0);
+	assert_int_equal(access(tc_journal_name(path), F_OK), 0);
 	assert_int_equal(syncmap_close(m), 0);
 	close(fd);
 	fd = open(path, O_RDWR | O_APPEND);
@@ -446,15 +432,15 @@ static void test_size_env(void **state)
 	setenv("SYNCMAP_JOURNAL_SIZE", "63K", 1);
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0, FSIZE, &m), -EINVAL);
 	assert_non_null(strstr(syncmap_last_advice(), "SYNCMAP_JOURNAL_SIZE=63K"));
-	assert_int_not_equal(access(jname(path), F_OK), 0);
+	assert_int_not_equal(access(tc_journal_name(path), F_OK), 0);
 	setenv("SYNCMAP_JOURNAL_SIZE", "64K", 1);
 	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
-	assert_int_equal(tc_file_size(jname(path)), 65536);
+	assert_int_equal(tc_file_size(tc_journal_name(path)), 65536);
 	assert_int_equal(syncmap_close(m), 0);
 	unsetenv("SYNCMAP_JOURNAL_SIZE");
 	fresh(path);
 	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
-	assert_int_equal(tc_file_size(jname(path)), 8u << 20);
+	assert_int_equal(tc_file_size(tc_journal_name(path)), 8u << 20);
 	assert_int_equal(syncmap_close(m), 0);
 }
 
@@ -578,7 +564,7 @@ static void test_corrupt_header(void **state)
 	fresh(path);
 	m = must_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, FSIZE);
 	assert_int_equal(syncmap_close(m), 0);
-	fd = open(jname(path), O_RDWR);
+	fd = open(tc_journal_name(path), O_RDWR);
 	memset(junk, 0x5a, sizeof(junk));
 	assert_int_equal(pwrite(fd, junk, sizeof(junk), 0), (ssize_t)sizeof(junk));
 	close(fd);
@@ -805,7 +791,7 @@ int main(void)
 	};
 	int r;
 
-	r = cmocka_run_group_tests_name("disk", tests, on_disk, NULL);
+	r = cmocka_run_group_tests_name("disk", tests, tc_setup_disk_dir, NULL);
 	r |= cmocka_run_group_tests_name("tmp", tmp_tests, on_tmp, NULL);
 	tc_cleanup();
 	return r;

@@ -37,20 +37,6 @@
 #define JRECORDS 4096u		/* the journal's records start here */
 #define JREC (64u + PG)		/* a record of one page: header and data */
 
-static int on_disk(void **state)
-{
-	*state = (void *)tc_disk_dir();
-	return *state ? 0 : -1;
-}
-
-static const char *jname(const char *path)
-{
-	static char b[700];
-
-	snprintf(b, sizeof(b), "%s.syncmap-journal", path);
-	return b;
-}
-
 static void fill_pages(const char *path, int value)
 {
 	uint8_t buf[PG];
@@ -114,7 +100,7 @@ static void tear(const char *path, unsigned rec)
 {
 	uint8_t c;
 	off_t at = (off_t)(JRECORDS + (NPAGES + rec) * JREC + 64 + 100);
-	int fd = open(jname(path), O_RDWR);
+	int fd = open(tc_journal_name(path), O_RDWR);
 
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, &c, 1, at), 1);
@@ -130,7 +116,7 @@ static void crash_and_reopen(const char *path, bool copies, bool torn, int out[N
 	const uint8_t *a;
 
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 	tc_make_file(path, FSIZE, 3);
 	fill_pages(path, 0x00);
 	two_batches(path, copies);
@@ -186,7 +172,7 @@ static void test_placed_at_commit(void **state)
 	uint8_t *a, buf[100];
 
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 	tc_make_file(path, FSIZE, 3);
 	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
@@ -220,7 +206,7 @@ static void test_many_copies(void **state)
 	uint8_t *a, buf[300];
 
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 	tc_make_file(path, FSIZE, 3);
 	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
 	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
@@ -249,7 +235,7 @@ static void test_shared_line(void **state)
 	pid_t pid;
 
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 	tc_make_file(path, FSIZE, 3);
 	fill_pages(path, 0x00);
 	pid = fork();
@@ -284,7 +270,7 @@ static void test_too_large(void **state)
 	struct syncmap *m;
 
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 	setenv("SYNCMAP_JOURNAL_SIZE", "1M", 1);
 	assert_int_equal(syncmap_open(path, SYNCMAP_CREATE | SYNCMAP_JOURNAL, 0, 1u << 20, &m),
 			 0);
@@ -329,7 +315,7 @@ int main(void)
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_page_path_refused),
 	};
-	int r = cmocka_run_group_tests_name("disk", tests, on_disk, NULL);
+	int r = cmocka_run_group_tests_name("disk", tests, tc_setup_disk_dir, NULL);
 
 	tc_cleanup();
 	return r;

@@ -38,24 +38,10 @@
 /* Kept reachable across the child's kill, for the leak checkers. */
 static struct syncmap *crash_held;
 
-static int on_disk(void **state)
-{
-	*state = (void *)tc_disk_dir();
-	return *state ? 0 : -1;
-}
-
-static const char *jname(const char *path)
-{
-	static char b[700];
-
-	snprintf(b, sizeof(b), "%s.syncmap-journal", path);
-	return b;
-}
-
 static void fresh(const char *path)
 {
 	unlink(path);
-	unlink(jname(path));
+	unlink(tc_journal_name(path));
 }
 
 static void marker(uint8_t *p, unsigned seed)
@@ -301,14 +287,14 @@ static void test_cannot_extend_fails_open(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_new_range_plain_open, on_disk),
-		cmocka_unit_test_setup(test_new_range_journal_open, on_disk),
-		cmocka_unit_test_setup(test_new_range_rdonly_view, on_disk),
-		cmocka_unit_test_setup(test_old_range_keeps_size, on_disk),
-		cmocka_unit_test_setup(test_open_fd_extended_by_caller, on_disk),
-		cmocka_unit_test_setup(test_explicit_length, on_disk),
-		cmocka_unit_test_setup(test_strict_over_journal, on_disk),
-		cmocka_unit_test_setup(test_cannot_extend_fails_open, on_disk),
+		cmocka_unit_test_setup(test_new_range_plain_open, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_new_range_journal_open, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_new_range_rdonly_view, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_old_range_keeps_size, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_open_fd_extended_by_caller, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_explicit_length, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_strict_over_journal, tc_setup_disk_dir),
+		cmocka_unit_test_setup(test_cannot_extend_fails_open, tc_setup_disk_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, tc_group_teardown);
