@@ -18,8 +18,9 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
-enum insn { USE_CLFLUSH, USE_CLFLUSHOPT, USE_CLWB };
-static enum insn insn = USE_CLFLUSH;
+/* The write-back instruction: the best the CPU has, less what the
+ * environment forbids. */
+static enum syncmap_insn insn = SYNCMAP_INSN_CLFLUSH;
 /* 32-byte streaming stores where the CPU and the OS allow AVX. */
 static bool avx2;
 
@@ -30,11 +31,11 @@ void pm_cpu_init(bool no_clwb, bool no_clflushopt)
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
 		b = 0;
 	if ((b & (1u << 24)) && !no_clwb)
-		insn = USE_CLWB;
+		insn = SYNCMAP_INSN_CLWB;
 	else if ((b & (1u << 23)) && !no_clflushopt)
-		insn = USE_CLFLUSHOPT;
+		insn = SYNCMAP_INSN_CLFLUSHOPT;
 	else
-		insn = USE_CLFLUSH;
+		insn = SYNCMAP_INSN_CLFLUSH;
 	__builtin_cpu_init();
 	avx2 = __builtin_cpu_supports("avx2");
 }
@@ -46,8 +47,7 @@ bool pm_cpu_can_flush(void)
 
 enum syncmap_insn pm_cpu_wb_insn(void)
 {
-	return insn == USE_CLWB ? SYNCMAP_INSN_CLWB :
-	       insn == USE_CLFLUSHOPT ? SYNCMAP_INSN_CLFLUSHOPT : SYNCMAP_INSN_CLFLUSH;
+	return insn;
 }
 
 __attribute__((target("clwb")))
@@ -66,18 +66,8 @@ static void flush_clflushopt(uintptr_t p, uintptr_t end)
 
 void pm_cpu_flush(const void *addr, size_t len)
 {
-	uintptr_t p = (uintptr_t)addr & ~(uintptr_t)(LINE - 1);
-	uintptr_t end = (uintptr_t)addr + len;
-
-	if (len == 0)
-		return;
-	if (insn == USE_CLWB)
-		flush_clwb(p, end);
-	else if (insn == USE_CLFLUSHOPT)
-		flush_clflushopt(p, end);
-	else
-		for (; p < end; p += LINE)
-			_mm_clflush((void *)p);
+	if (len)
+		pm_cpu_flush_with(addr, len, insn);
 }
 
 void pm_cpu_fence(void)
@@ -253,14 +243,12 @@ void pm_cpu_flush_with(const void *addr, size_t len, enum syncmap_insn wb)
 	uintptr_t end = (uintptr_t)addr + len;
 
 	if (wb == SYNCMAP_INSN_CLWB)
-		for (; p < end; p += LINE)
-			WB_CLWB(p);
+		flush_clwb(p, end);
 	else if (wb == SYNCMAP_INSN_CLFLUSHOPT)
-		for (; p < end; p += LINE)
-			WB_CLFLUSHOPT(p);
+		flush_clflushopt(p, end);
 	else
 		for (; p < end; p += LINE)
-			WB_CLFLUSH(p);
+			_mm_clflush((void *)p);
 }
 
 void pm_cpu_part_wb(void *dst, const void *src, int c, size_t n, enum syncmap_insn wb)
