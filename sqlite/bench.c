@@ -330,16 +330,30 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The q-quantile (0..1) of v[0..n), sorted in place. */
-static double quantile(double *v, int n, double q)
+/* The q-quantile of v[0..n), which is sorted. */
+static double quantile_sorted(const double *v, int n, double q)
 {
-	double pos, frac;
-	int i;
+	double pos = q * (n - 1), frac;
+	int i = (int)pos;
 
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	pos = q * (n - 1);
-	i = (int)pos;
 	frac = pos - i;
 	return i + 1 < n ? v[i] * (1 - frac) + v[i + 1] * frac : v[i];
+}
+
+/* The q-quantile of v[0..n), sorting v. */
+static double quantile(double *v, int n, double q)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return quantile_sorted(v, n, q);
+}
+
+/* The quartiles of v[0..n), sorting v once. */
+static void quartiles(double *v, int n, double *q1, double *med, double *q3)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*q1 = quantile_sorted(v, n, 0.25);
+	*med = quantile_sorted(v, n, 0.5);
+	*q3 = quantile_sorted(v, n, 0.75);
 }
 
 static const struct config *find_config(const char *name)
@@ -546,15 +560,11 @@ static int matrix(int argc, char **argv)
 			       work_units[w]);
 			for (int r = 0; r < rounds; r++)
 				tmp[r] = AT(ratio, c, w, r);
-			med = quantile(tmp, rounds, 0.5);
-			q1 = quantile(tmp, rounds, 0.25);
-			q3 = quantile(tmp, rounds, 0.75);
+			quartiles(tmp, rounds, &q1, &med, &q3);
 			printf(" %.2f | %.2f–%.2f |", med, q1, q3);
 			for (int r = 0; r < rounds; r++)
 				tmp[r] = AT(mratio, c, w, r);
-			med = quantile(tmp, rounds, 0.5);
-			q1 = quantile(tmp, rounds, 0.25);
-			q3 = quantile(tmp, rounds, 0.75);
+			quartiles(tmp, rounds, &q1, &med, &q3);
 			printf(" %.2f (%.2f–%.2f) |\n", med, q1, q3);
 		}
 	}
