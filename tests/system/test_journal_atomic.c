@@ -37,6 +37,23 @@
 #define JRECORDS 4096u		/* the journal's records start here */
 #define JREC (64u + PG)		/* a record of one page: header and data */
 
+/* path as a fresh file of FSIZE pattern bytes, with no sidecar. */
+static void fresh(const char *path)
+{
+	unlink(path);
+	unlink(tc_journal_name(path));
+	tc_make_file(path, FSIZE, 3);
+}
+
+/* A fresh file opened on the journaled path, with a new batch: its address. */
+static uint8_t *open_batch(const char *path, struct syncmap **m, struct syncmap_batch **b)
+{
+	fresh(path);
+	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, m), 0);
+	assert_int_equal(syncmap_batch_new(*m, 0, b), 0);
+	return syncmap_addr(*m);
+}
+
 static void fill_pages(const char *path, int value)
 {
 	uint8_t buf[PG];
@@ -115,9 +132,7 @@ static void crash_and_reopen(const char *path, bool copies, bool torn, int out[N
 	struct syncmap *m;
 	const uint8_t *a;
 
-	unlink(path);
-	unlink(tc_journal_name(path));
-	tc_make_file(path, FSIZE, 3);
+	fresh(path);
 	fill_pages(path, 0x00);
 	two_batches(path, copies);
 	fill_pages(path, 0xEE);		/* nothing was written back */
@@ -171,12 +186,7 @@ static void test_placed_at_commit(void **state)
 	struct syncmap *m;
 	uint8_t *a, buf[100];
 
-	unlink(path);
-	unlink(tc_journal_name(path));
-	tc_make_file(path, FSIZE, 3);
-	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
-	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
-	a = syncmap_addr(m);
+	a = open_batch(path, &m, &b);
 	memset(a, 0x11, PG);
 	memset(buf, 0x77, sizeof(buf));
 	assert_int_equal(syncmap_batch_add_copy(b, a + 10, buf, sizeof(buf)), 0);
@@ -205,12 +215,7 @@ static void test_many_copies(void **state)
 	struct syncmap *m;
 	uint8_t *a, buf[300];
 
-	unlink(path);
-	unlink(tc_journal_name(path));
-	tc_make_file(path, FSIZE, 3);
-	assert_int_equal(syncmap_open(path, SYNCMAP_JOURNAL, 0, 0, &m), 0);
-	assert_int_equal(syncmap_batch_new(m, 0, &b), 0);
-	a = syncmap_addr(m);
+	a = open_batch(path, &m, &b);
 	for (unsigned i = 0; i < 100; i++) {
 		memset(buf, (int)(i + 1), sizeof(buf));
 		assert_int_equal(syncmap_batch_add_copy(b, a + i * 500 + 7, buf, 100 + i * 2), 0);
@@ -234,9 +239,7 @@ static void test_shared_line(void **state)
 	const uint8_t *a;
 	pid_t pid;
 
-	unlink(path);
-	unlink(tc_journal_name(path));
-	tc_make_file(path, FSIZE, 3);
+	fresh(path);
 	fill_pages(path, 0x00);
 	pid = fork();
 	assert_true(pid >= 0);
