@@ -130,8 +130,7 @@ static struct pm_map *track(struct syncmap *m)
 		p->insn = syncmap_insn(m);
 		/* PMEM_NO_FLUSH=1 leaves the lines unflushed; on the byte
 		 * path (insn NONE) a fence suffices: no loop for either. */
-		p->wb_copy = p->cpu && !p->fence_only && pm_env.no_flush != 1 ?
-			     pm_cpu_lines(p->insn, true) : NULL;
+		p->wb_copy = p->cpu && !p->fence_only ? pm_cpu_lines(p->insn, true) : NULL;
 		p->wb_set = p->wb_copy ? pm_cpu_lines(p->insn, false) : NULL;
 		p->live_pages = (syncmap_length(m) + PAGE - 1) / PAGE;
 		if (pm_reg_set(p->start, p->end, (uintptr_t)p, false) < 0) {
